@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.PHONY: run test setup db translations bench clean
+
+$(BIN)/flask: requirements.txt requirements-dev.txt
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: $(BIN)/flask
+	$(BIN)/flask translate compile > /dev/null
+
+setup: $(BIN)/flask translations
+
+db: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+
+run: db
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,98 @@
+"""Keyfob: create_app() binds configuration, extensions, blueprints and the
+CLI. Nothing else lives here."""
+import os
+import secrets
+
+from flask import Flask
+
+import cli
+from domain import passwords
+from domain.db import init_database
+from domain.markets import load_markets
+from extensions import babel, csrf, login_manager
+from views import account, auth, errors, register, site, web
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+DEFAULTS = dict(
+    MARKETS_FILE=os.path.join(HERE, "config", "markets.toml"),
+    # E-mail: "file" writes .eml files to MAIL_OUTBOX_DIR; "smtp" sends.
+    MAIL_BACKEND="file",
+    MAIL_FROM="Keyfob <no-reply@keyfob.example>",
+    SMTP_HOST="localhost",
+    SMTP_PORT=587,
+    SMTP_SECURITY="starttls",        # starttls | ssl | none
+    SMTP_USERNAME=None,
+    SMTP_PASSWORD=None,
+    # Development sends the outbox right after each request; production
+    # runs `flask outbox send` from a timer instead.
+    OUTBOX_SEND_AFTER_REQUEST=True,
+    ACTIVATION_HOURS=48,
+    RESET_MINUTES=60,
+    RESEND_COOLDOWN_SECONDS=60,
+    SESSION_IDLE_MINUTES=30,
+    SESSION_ABSOLUTE_HOURS=12,
+    # (count, seconds) per window
+    RATE_LIMIT_EMAIL_PER_ADDRESS=(5, 3600),
+    RATE_LIMIT_EMAIL_PER_CLIENT=(20, 3600),
+    RATE_LIMIT_LOGIN_PER_CLIENT=(30, 900),
+    PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
+    PASSWORD_HASH_MEMORY_COST=None,
+    SESSION_COOKIE_NAME="keyfob",
+    SESSION_COOKIE_HTTPONLY=True,
+    SESSION_COOKIE_SAMESITE="Lax",
+    SESSION_COOKIE_SECURE=False,     # set True (KEYFOB_SESSION_COOKIE_SECURE) behind HTTPS
+    WTF_CSRF_TIME_LIMIT=None,        # the token lives as long as the session
+    BABEL_TRANSLATION_DIRECTORIES=os.path.join(HERE, "translations"),
+    BABEL_DEFAULT_LOCALE="en",
+    MAX_CONTENT_LENGTH=1024 * 1024,
+    # Static URLs carry a fingerprint (?v=<hash>, htmx-<version>.js).
+    SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
+)
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "keyfob.sqlite3")
+    app.config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "mail")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KEYFOB")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+    init_database(app.config["DATABASE_URL"])
+    load_markets(app.config["MARKETS_FILE"])
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"],
+                        app.config["PASSWORD_HASH_MEMORY_COST"])
+
+    babel.init_app(app, locale_selector=web.current_locale,
+                   timezone_selector=web.current_timezone)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    web.init_app(app)
+    for module in (site, register, auth, account):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret_key(instance_path):
+    """Read the key from instance/secret_key, creating it on the first run."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path) as f:
+            return f.read().strip()
+    with os.fdopen(fd, "w") as f:
+        key = secrets.token_hex(32)
+        f.write(key)
+    return key

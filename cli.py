@@ -1,0 +1,98 @@
+"""Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
+send`, `flask accounts purge`, `flask translate extract|update|compile`."""
+import os
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from domain import demo, outbox, ratelimit
+from domain.accounts import purge_expired_registrations
+from domain.db import database, upgrade
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRANSLATIONS = os.path.join(HERE, "translations")
+POT = os.path.join(TRANSLATIONS, "messages.pot")
+
+db_cli = AppGroup("db", help="The database schema.")
+demo_cli = AppGroup("demo", help="Demo data.")
+outbox_cli = AppGroup("outbox", help="Outgoing e-mail.")
+accounts_cli = AppGroup("accounts", help="Customer accounts.")
+translate_cli = AppGroup("translate", help="Translation catalogues (wraps pybabel).")
+
+
+def init_app(app):
+    for group in (db_cli, demo_cli, outbox_cli, accounts_cli, translate_cli):
+        app.cli.add_command(group)
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply the migrations not applied yet."""
+    applied = upgrade()
+    click.echo("applied: " + ", ".join(applied) if applied else "the database is up to date")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when customers exist.")
+def demo_load(if_empty):
+    """Create the demo customers and print their logins."""
+    with database.connection_context():
+        logins = demo.load(if_empty=if_empty)
+    if logins is None:
+        click.echo("demo data: already there")
+        logins = demo.LOGINS
+    click.echo("Demo logins (password for all: %s):" % demo.PASSWORD)
+    for site_code, email in logins:
+        click.echo(f"  http://127.0.0.1:5000/{site_code}/login  {email}")
+
+
+@outbox_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending every few seconds.")
+@click.option("--every", default=5, show_default=True, help="Seconds between rounds with --loop.")
+def outbox_send(loop, every):
+    """Send the e-mail that is due, retrying failures with backoff."""
+    while True:
+        with database.connection_context():
+            sent, failed = outbox.send_pending()
+        click.echo(f"sent {sent}, failed {failed}")
+        if not loop:
+            break
+        time.sleep(every)
+
+
+@accounts_cli.command("purge")
+def accounts_purge():
+    """Delete registrations never activated in time, and old rate counters."""
+    with database.connection_context():
+        deleted = purge_expired_registrations()
+        ratelimit.purge_old()
+    click.echo(f"deleted {deleted} expired registrations")
+
+
+def _pybabel(*args):
+    command = [os.path.join(os.path.dirname(sys.executable), "pybabel"), *args]
+    subprocess.run(command, check=True, cwd=HERE)
+
+
+@translate_cli.command("extract")
+def translate_extract():
+    """Collect every translatable string into translations/messages.pot."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location",
+             "--sort-output", "-o", POT, "app.py", "domain", "forms", "views", "templates")
+
+
+@translate_cli.command("update")
+def translate_update():
+    """Extract, then merge new strings into every catalogue."""
+    translate_extract.callback()
+    _pybabel("update", "-i", POT, "-d", TRANSLATIONS, "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translate_cli.command("compile")
+def translate_compile():
+    """Compile the catalogues to .mo files (not kept in git)."""
+    _pybabel("compile", "-d", TRANSLATIONS, "--statistics")

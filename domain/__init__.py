@@ -1,0 +1,1 @@
+"""Domain logic that is not HTTP: views, CLI commands and tests call it alike."""

@@ -1,0 +1,280 @@
+"""Customer accounts: registration, activation, login with lockout, password
+reset. Plain functions over the models; views and CLI commands call them.
+
+Nothing here tells a caller whether an address is registered in a way the
+caller could show: registering a known address and asking a reset for an
+unknown one look exactly like the ordinary case from outside.
+"""
+from datetime import timedelta
+from enum import Enum
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from domain import outbox, passwords, sessions
+from domain.clock import utcnow
+from domain.db import database
+from domain.markets import MARKETS, SITES, site_code
+from domain.tokens import digest, new_secret
+from models import Customer, SecurityEvent, Token
+
+MAX_FAILED_LOGINS = 3
+
+
+def email_key(address):
+    """The form of an address used for lookups: "  Ana@X.com " -> "ana@x.com"."""
+    return address.strip().lower()
+
+
+def normalized_email(address):
+    """The address to store and write to, or raise EmailNotValidError."""
+    result = validate_email(address.strip(), check_deliverability=False)
+    return result.normalized
+
+
+def find_customer(market, address):
+    return Customer.get_or_none(Customer.market == market,
+                                Customer.email_key == email_key(address))
+
+
+def log_event(kind, customer=None, detail=""):
+    SecurityEvent.create(kind=kind, customer=customer, detail=detail[:255])
+
+
+# --- e-mails ---------------------------------------------------------------
+
+def _link(endpoint, customer, secret):
+    return url_for(endpoint, lang=site_code(customer.locale), token=secret, _external=True)
+
+
+def _mail(customer, template, subject, **context):
+    site = SITES[site_code(customer.locale)]
+    outbox.enqueue_mail(customer.email, template, customer.locale, subject,
+                        customer=customer, market=site.market, site=site, **context)
+
+
+def _issue_token(customer, purpose, lifetime):
+    secret = new_secret()
+    Token.create(customer=customer, purpose=purpose, token_hash=digest(secret),
+                 expires_at=utcnow() + lifetime)
+    return secret
+
+
+def _activation_lifetime():
+    return timedelta(hours=current_app.config["ACTIVATION_HOURS"])
+
+
+def _reset_lifetime():
+    return timedelta(minutes=current_app.config["RESET_MINUTES"])
+
+
+def send_activation(customer):
+    secret = _issue_token(customer, "activate", _activation_lifetime())
+    _mail(customer, "activation", _l("Activate your %(brand)s account",
+                                     brand=MARKETS[customer.market].brand),
+          link=_link("register.activate", customer, secret),
+          hours=current_app.config["ACTIVATION_HOURS"])
+
+
+def send_existing_account_notice(customer):
+    """Someone registered with an address that already has an account. The
+    owner, and only the owner, learns it, with a link to choose a password:
+    that also finishes a registration that was never activated, without
+    trusting the password typed by whoever registered first."""
+    secret = _issue_token(customer, "reset", _reset_lifetime())
+    _mail(customer, "existing_account", _l("You already have a %(brand)s account",
+                                           brand=MARKETS[customer.market].brand),
+          link=_link("auth.reset_password", customer, secret),
+          login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+
+
+# --- registration and activation -------------------------------------------
+
+def register(market, locale, answers, password_hash):
+    """Create a pending account and queue its activation e-mail; for an
+    address already registered, e-mail its owner instead. Returns the new
+    customer or None; the caller must show the same page either way."""
+    with database.atomic():
+        existing = find_customer(market, answers["email"])
+        if existing is not None:
+            send_existing_account_notice(existing)
+            log_event("register_existing", existing)
+            return None
+        customer = Customer.create(
+            market=market, locale=locale, email=answers["email"],
+            email_key=email_key(answers["email"]), title=answers.get("title", ""),
+            first_name=answers["first_name"], last_name=answers["last_name"],
+            password_hash=password_hash)
+        send_activation(customer)
+        return customer
+
+
+def resend_registration_email(market, address):
+    """The thank-you page's "send it again": the same e-mail as the first time."""
+    with database.atomic():
+        customer = find_customer(market, address)
+        if customer is None:
+            return
+        if customer.status == "pending":
+            send_activation(customer)
+        else:
+            send_existing_account_notice(customer)
+
+
+class TokenState(Enum):
+    VALID = "valid"
+    USED = "used"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def check_token(secret, purpose):
+    """(state, token) for a secret from a link."""
+    if not secret or len(secret) > 100:
+        return TokenState.INVALID, None
+    token = Token.get_or_none(Token.token_hash == digest(secret), Token.purpose == purpose)
+    if token is None:
+        return TokenState.INVALID, None
+    if token.used_at is not None:
+        return TokenState.USED, token
+    if token.expires_at <= utcnow():
+        return TokenState.EXPIRED, token
+    return TokenState.VALID, token
+
+
+def _consume(token):
+    """Mark a token used; False if another request got there first."""
+    return Token.update(used_at=utcnow()).where(
+        Token.id == token.id, Token.used_at.is_null()).execute() == 1
+
+
+def activate(secret):
+    """Activate the account of an activation link; returns a TokenState."""
+    state, token = check_token(secret, "activate")
+    if state is TokenState.EXPIRED:
+        purge_expired_registrations(customer_id=token.customer_id)
+    if state is not TokenState.VALID:
+        return state
+    with database.atomic():
+        if not _consume(token):
+            return TokenState.USED
+        Customer.update(status="active", activated_at=utcnow()).where(
+            Customer.id == token.customer_id, Customer.status == "pending").execute()
+        log_event("activated", token.customer_id)
+    return TokenState.VALID
+
+
+def purge_expired_registrations(customer_id=None):
+    """Delete accounts never activated whose every activation link has
+    expired. Returns how many were deleted."""
+    now = utcnow()
+    with_live_link = Token.select(Token.customer).where(
+        Token.purpose == "activate", Token.used_at.is_null(), Token.expires_at > now)
+    query = Customer.delete().where(
+        Customer.status == "pending",
+        Customer.created_at <= now - _activation_lifetime(),
+        Customer.id.not_in(with_live_link))
+    if customer_id is not None:
+        query = query.where(Customer.id == customer_id)
+    return query.execute()
+
+
+# --- login and lockout -----------------------------------------------------
+
+class LoginResult(Enum):
+    OK = "ok"
+    PENDING = "pending"      # right password, account not activated yet
+    REFUSED = "refused"      # wrong address, wrong password or locked: one answer
+
+
+def authenticate(market, address, password):
+    """(LoginResult, customer). Counts a wrong password in the database; the
+    third in a row locks the account and e-mails its owner once."""
+    customer = find_customer(market, address)
+    if customer is None or customer.locked_at is not None:
+        passwords.burn_time(password)
+        return LoginResult.REFUSED, None
+    if not passwords.verify_password(customer.password_hash, password):
+        if _record_failure(customer):
+            with database.atomic():
+                log_event("locked", customer)
+                _mail(customer, "locked", _l("Your %(brand)s account is locked",
+                                              brand=MARKETS[customer.market].brand),
+                      reset_link=url_for("auth.forgot_password", lang=site_code(customer.locale),
+                                         _external=True),
+                      attempts=MAX_FAILED_LOGINS)
+        else:
+            log_event("login_failed", customer)
+        return LoginResult.REFUSED, None
+    if not _record_success(customer):
+        return LoginResult.REFUSED, None      # locked by a parallel request
+    if passwords.needs_rehash(customer.password_hash):
+        Customer.update(password_hash=passwords.hash_password(password)).where(
+            Customer.id == customer.id).execute()
+    if customer.status != "active":
+        return LoginResult.PENDING, customer
+    return LoginResult.OK, customer
+
+
+def _record_failure(customer):
+    """Count a failure; True when this one locked the account. Two UPDATEs,
+    each atomic on its own, so parallel failures are all counted and exactly
+    one request sees the lock happen."""
+    Customer.update(failed_logins=Customer.failed_logins + 1).where(
+        Customer.id == customer.id, Customer.locked_at.is_null()).execute()
+    return Customer.update(locked_at=utcnow()).where(
+        Customer.id == customer.id, Customer.locked_at.is_null(),
+        Customer.failed_logins >= MAX_FAILED_LOGINS).execute() == 1
+
+
+def _record_success(customer):
+    return Customer.update(failed_logins=0, last_login_at=utcnow()).where(
+        Customer.id == customer.id, Customer.locked_at.is_null()).execute() == 1
+
+
+def start_session(customer):
+    log_event("login", customer)
+    return sessions.start(customer)
+
+
+# --- password reset --------------------------------------------------------
+
+def request_password_reset(market, address):
+    """E-mail a reset link when the address has an account; silent otherwise."""
+    with database.atomic():
+        customer = find_customer(market, address)
+        if customer is None:
+            return
+        secret = _issue_token(customer, "reset", _reset_lifetime())
+        _mail(customer, "reset", _l("Reset your %(brand)s password",
+                                    brand=MARKETS[customer.market].brand),
+              link=_link("auth.reset_password", customer, secret),
+              minutes=current_app.config["RESET_MINUTES"])
+        log_event("reset_requested", customer)
+
+
+def reset_password(token, new_password):
+    """Set the password of a valid reset token: unlocks and activates the
+    account, ends every session, tells the owner. False if the token was
+    used meanwhile."""
+    new_hash = passwords.hash_password(new_password)
+    with database.atomic():
+        if not _consume(token):
+            return False
+        customer = Customer.get_by_id(token.customer_id)
+        updates = dict(password_hash=new_hash, failed_logins=0, locked_at=None)
+        if customer.status == "pending":
+            # The link came by e-mail, which proves the address.
+            updates.update(status="active", activated_at=utcnow())
+        Customer.update(**updates).where(Customer.id == customer.id).execute()
+        # Other reset links of this account are worth nothing now.
+        Token.update(used_at=utcnow()).where(
+            Token.customer == customer.id, Token.purpose == "reset",
+            Token.used_at.is_null()).execute()
+        sessions.end_all(customer.id)
+        log_event("password_reset", customer)
+        _mail(customer, "password_changed", _l("Your %(brand)s password was changed",
+                                               brand=MARKETS[customer.market].brand),
+              login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+    return True

@@ -1,0 +1,107 @@
+"""Markets and the language variants ("sites") they are served in.
+
+A site is one language variant of one market; its URL code is the locale in
+lower case with a hyphen (fr_CA -> fr-ca), so /fr-ca/login and /en-ca/login are
+the same page of the Canadian market in two languages.
+"""
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+import phonenumbers
+from babel import Locale
+
+
+@dataclass(frozen=True)
+class Market:
+    key: str
+    country: str
+    brand: str
+    locales: tuple
+    currency: str
+    timezone: str
+    titles: tuple
+    link_method: str
+    business_customers_can_link: bool
+    support_phone: str
+    support_email: str
+    brand_color: str
+    support_hours: dict = field(default_factory=dict)
+
+    @property
+    def sites(self):
+        return [SITES[site_code(locale)] for locale in self.locales]
+
+    def format_support_phone(self):
+        number = phonenumbers.parse(self.support_phone)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+    def support_phone_uri(self):
+        return "tel:" + self.support_phone
+
+
+@dataclass(frozen=True)
+class Site:
+    code: str        # "fr-ca", used in URLs
+    locale: str      # "fr_CA", used by Babel
+    market: Market
+
+    @property
+    def language_name(self):
+        # The name of the language in that language, for the switcher.
+        return Locale.parse(self.locale).get_language_name(self.locale).capitalize()
+
+    @property
+    def display_name(self):
+        # "English (Canada)", "français (Canada)" -> "Français (Canada)"
+        name = Locale.parse(self.locale).get_display_name(self.locale)
+        return name[:1].upper() + name[1:]
+
+    @property
+    def html_lang(self):
+        return self.locale.replace("_", "-")
+
+
+MARKETS = {}
+SITES = {}
+
+
+def site_code(locale):
+    return locale.lower().replace("_", "-")
+
+
+def load_markets(path):
+    """Read the markets file; called once by create_app()."""
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    MARKETS.clear()
+    SITES.clear()
+    for key, entry in data["markets"].items():
+        entry = dict(entry)
+        entry["locales"] = tuple(entry["locales"])
+        entry["titles"] = tuple(entry.get("titles", ()))
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):
+            raise ValueError(f"market {key}: brand_color must look like #1f4e79")
+        market = Market(key=key, **entry)
+        MARKETS[key] = market
+        for locale in market.locales:
+            SITES[site_code(locale)] = Site(site_code(locale), locale, market)
+    return MARKETS
+
+
+def best_site(accept_languages):
+    """The site for a first visit, from the Accept-Language header.
+
+    An exact variant wins ("fr-CA"); a bare language ("fr") takes the first
+    site of that language in the order of the markets file.
+    """
+    tags = {site.html_lang.lower(): site for site in SITES.values()}
+    for language, _quality in accept_languages:
+        language = language.lower().replace("_", "-")
+        if language in tags:
+            return tags[language]
+        base = language.split("-")[0]
+        for tag, site in tags.items():
+            if tag.split("-")[0] == base:
+                return site
+    return next(iter(SITES.values()))

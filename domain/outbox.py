@@ -1,0 +1,146 @@
+"""Outgoing e-mail. A message is written to the outbox table in the same
+transaction as the change that causes it, then sent by send_pending(): by
+`flask outbox send` in production, right after the request in development.
+A message that fails waits and is tried again later (backoff), so nothing is
+lost while the mail server is down.
+
+Two senders: FileSender writes .eml files to instance/outbox/mail/ (for a
+person or a test to read), SmtpSender speaks SMTP.
+"""
+import logging
+import os
+import smtplib
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from domain.clock import utcnow
+from models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 300
+
+
+def enqueue_mail(recipient, template, locale, subject, **context):
+    """Render e-mail `template` (templates/email/<name>.txt and .html) in
+    `locale` and queue it. `subject` is a lazy_gettext string, translated
+    here. Call inside the transaction of the change."""
+    with force_locale(locale):
+        message = OutboxMessage.create(
+            recipient=recipient,
+            subject=str(subject),
+            body_text=render_template(f"email/{template}.txt", **context),
+            body_html=render_template(f"email/{template}.html", **context),
+        )
+    return message
+
+
+def backoff(attempts):
+    """Minutes to wait after the n-th failure: 1, 2, 4 ... at most 4 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def send_pending(sender=None, limit=100):
+    """Send what is due; returns (sent, failed). Safe to run in several
+    processes at once: each message is claimed by one UPDATE first."""
+    sender = sender or make_sender(current_app.config)
+    now = utcnow()
+    due = (OutboxMessage.select(OutboxMessage.id)
+           .where(OutboxMessage.sent_at.is_null(),
+                  OutboxMessage.next_attempt_at <= now,
+                  OutboxMessage.attempts < MAX_ATTEMPTS)
+           .order_by(OutboxMessage.id).limit(limit))
+    sent = failed = 0
+    for (message_id,) in due.tuples():
+        claimed = (OutboxMessage
+                   .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+                   .where(OutboxMessage.id == message_id,
+                          OutboxMessage.sent_at.is_null(),
+                          (OutboxMessage.claimed_until.is_null()) | (OutboxMessage.claimed_until < now))
+                   .execute())
+        if not claimed:
+            continue
+        message = OutboxMessage.get_by_id(message_id)
+        try:
+            sender.send(message)
+        except Exception as error:  # any failure of the transport: try again later
+            attempts = message.attempts + 1
+            (OutboxMessage
+             .update(attempts=attempts, claimed_until=None,
+                     next_attempt_at=utcnow() + backoff(attempts),
+                     last_error=f"{type(error).__name__}: {error}"[:1000])
+             .where(OutboxMessage.id == message_id).execute())
+            log.warning("outbox message %s failed (attempt %s): %s",
+                        message_id, attempts, type(error).__name__)
+            failed += 1
+        else:
+            (OutboxMessage.update(sent_at=utcnow(), claimed_until=None,
+                                  attempts=message.attempts + 1)
+             .where(OutboxMessage.id == message_id).execute())
+            sent += 1
+    return sent, failed
+
+
+def build_email(message, sender_address):
+    email = EmailMessage()
+    email["From"] = sender_address
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=sender_address.rsplit("@", 1)[-1].strip(">"))
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+class FileSender:
+    def __init__(self, directory, sender_address):
+        self.directory = directory
+        self.sender_address = sender_address
+
+    def send(self, message):
+        os.makedirs(self.directory, exist_ok=True)
+        name = f"{utcnow():%Y%m%dT%H%M%S}-{message.id:08d}.eml"
+        path = os.path.join(self.directory, name)
+        with open(path + ".part", "wb") as f:
+            f.write(bytes(build_email(message, self.sender_address)))
+        os.replace(path + ".part", path)   # readers never see half a file
+
+
+class SmtpSender:
+    def __init__(self, host, port, sender_address, security="starttls",
+                 username=None, password=None, timeout=10):
+        self.host, self.port = host, port
+        self.sender_address = sender_address
+        self.security = security          # "starttls", "ssl" or "none" (loopback only)
+        self.username, self.password = username, password
+        self.timeout = timeout
+
+    def send(self, message):
+        email = build_email(message, self.sender_address)
+        context = ssl.create_default_context()
+        if self.security == "ssl":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=context)
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(email)
+
+
+def make_sender(config):
+    if config["MAIL_BACKEND"] == "smtp":
+        return SmtpSender(config["SMTP_HOST"], config["SMTP_PORT"], config["MAIL_FROM"],
+                          security=config["SMTP_SECURITY"], username=config["SMTP_USERNAME"],
+                          password=config["SMTP_PASSWORD"])
+    return FileSender(config["MAIL_OUTBOX_DIR"], config["MAIL_FROM"])

@@ -1,0 +1,21 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import Length
+
+from domain.passwords import MAX_LENGTH
+from forms.fields import EMAIL_MAX, PlainText, Required, strip
+
+
+class LoginForm(FlaskForm):
+    # No format check: a typo must get the same answer as a wrong password.
+    email = StringField(_l("E-mail address"), filters=[strip], validators=[
+        Required(_l("Enter your e-mail address.")),
+        PlainText(_l("An e-mail address must be 254 characters or fewer."), EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[
+        Required(_l("Enter your password.")),
+        Length(max=MAX_LENGTH, message=_l("Your password must be %(max)s characters or fewer.", max=MAX_LENGTH))])
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (sign out, send again): the CSRF token."""

@@ -1,0 +1,41 @@
+"""Error pages in the customer's language, as full pages or fragments."""
+import logging
+import secrets
+
+from flask import flash
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from extensions import login_manager
+from views.web import redirect_to, render_page
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app):
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+
+
+def _csrf_error(error):
+    return render_page("errors/csrf.html", status=400)
+
+
+def _http_error(error):
+    return render_page("errors/http.html", code=error.code, status=error.code)
+
+
+def _server_error(error):
+    # The incident id lets support find the traceback in the log; the page
+    # itself shows nothing of it.
+    incident = secrets.token_hex(4)
+    log.exception("incident %s", incident)
+    return render_page("errors/server.html", incident=incident, status=500)
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first():
+    flash(_("Sign in to see this page."), "info")
+    return redirect_to("auth.login")

@@ -1,0 +1,204 @@
+"""What every request shares: the site from the URL, the database
+connection, the signed-in customer, security headers, and render_page(),
+the one helper that answers with a full page or only its fragment."""
+import hashlib
+import os
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_date
+from flask_login import current_user
+
+from domain import outbox, ratelimit, sessions
+from domain.db import database
+from domain.markets import SITES, best_site
+from extensions import login_manager
+from forms.register import TITLE_LABELS
+
+SITE_COOKIE = "site"
+SITE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def init_app(app):
+    app.before_request(_connect)
+    app.teardown_request(_close)
+    app.url_value_preprocessor(_pull_site)
+    app.url_defaults(_add_site)
+    app.after_request(_security_headers)
+    app.after_request(_remember_site)
+    app.after_request(_send_outbox)
+    app.context_processor(_template_globals)
+    # Smaller pages: no blank lines left by template tags.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["date"] = format_date
+    app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
+
+
+# --- the database ------------------------------------------------------------
+
+def _connect():
+    database.connect(reuse_if_open=True)
+
+
+def _close(exc):
+    if not database.is_closed():
+        database.close()
+
+
+# --- the site (market + language) from the URL --------------------------------
+
+def _pull_site(endpoint, values):
+    if values and "lang" in values:
+        code = values.pop("lang")
+        site = SITES.get(code)
+        if site is None:
+            abort(404)
+        g.site = site
+
+
+def _add_site(endpoint, values):
+    if "lang" not in values and getattr(g, "site", None) is not None:
+        if current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = g.site.code
+
+
+def chosen_site():
+    """The site of the URL, else the one remembered, else Accept-Language."""
+    site = getattr(g, "site", None)
+    if site is None:
+        site = SITES.get(request.cookies.get(SITE_COOKIE, "")) or best_site(request.accept_languages)
+    return site
+
+
+def current_locale():
+    return chosen_site().locale
+
+
+def current_timezone():
+    return chosen_site().market.timezone
+
+
+def _remember_site(response):
+    site = getattr(g, "site", None)
+    if site is not None and request.cookies.get(SITE_COOKIE) != site.code:
+        response.set_cookie(SITE_COOKIE, site.code, max_age=SITE_COOKIE_MAX_AGE,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"],
+                            httponly=True, samesite="Lax")
+    return response
+
+
+def switch_links():
+    """Links to this page in the market's other languages."""
+    site = chosen_site()
+    if request.endpoint is None or "lang" not in (request.url_rule.arguments if request.url_rule else ()):
+        return []
+    args = dict(request.view_args or {})
+    return [(other, url_for(request.endpoint, **dict(args, lang=other.code)))
+            for other in site.market.sites if other.code != site.code]
+
+
+# --- the signed-in customer ---------------------------------------------------
+
+@login_manager.user_loader
+def _load_customer(session_key):
+    # flask-login keeps customer.get_id() in the cookie: our session key.
+    config = current_app.config
+    customer = sessions.load(session_key, config["SESSION_IDLE_MINUTES"] * 60,
+                             config["SESSION_ABSOLUTE_HOURS"] * 3600)
+    site = getattr(g, "site", None)
+    if customer is not None and site is not None and customer.market != site.market.key:
+        return None     # an account belongs to one market's sites
+    return customer
+
+
+# --- answers ----------------------------------------------------------------
+
+def wants_fragment():
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-Boosted") != "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def render_page(template, status=200, **context):
+    """The page, or only its #main fragment when htmx asked for it. Every
+    page template extends `layout`, which is the whole document or the
+    fragment layout."""
+    fragment = wants_fragment()
+    layout = "_fragment.html" if fragment else "base.html"
+    return render_template(template, layout=layout, fragment=fragment, **context), status
+
+
+def redirect_to(endpoint, **values):
+    """After a successful POST: 303, so that reload never posts again."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def client_address():
+    # Behind a proxy, wrap the app in werkzeug's ProxyFix (see README).
+    return request.remote_addr or "unknown"
+
+
+def rate_limited(name, subject, config_key):
+    """Count one hit; returns the Verdict. The limit comes from config."""
+    count, seconds = current_app.config[config_key]
+    return ratelimit.hit(ratelimit.Limit(name, count, seconds), subject)
+
+
+def too_many_requests(verdict):
+    minutes = max(1, -(-verdict.retry_after // 60))
+    body, _status = render_page("errors/too_many.html", minutes=minutes)
+    return body, 429, {"Retry-After": str(verdict.retry_after)}
+
+
+def _send_outbox(response):
+    # Only POSTs queue e-mail; by now their transaction has committed.
+    if current_app.config["OUTBOX_SEND_AFTER_REQUEST"] and request.method == "POST":
+        outbox.send_pending()
+    return response
+
+
+# --- headers ------------------------------------------------------------------
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    # same-origin, not no-referrer: Flask-WTF checks the Referer over HTTPS.
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers.add("Vary", "HX-Request")
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user.is_authenticated and response.mimetype == "text/html":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- templates ----------------------------------------------------------------
+
+def format_money(amount, currency=None):
+    return format_currency(amount, currency or chosen_site().market.currency)
+
+
+def theme_version(market):
+    return hashlib.sha256(market.brand_color.encode()).hexdigest()[:10]
+
+
+def _fingerprint(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:10]
+
+
+def _template_globals():
+    site = chosen_site()
+    return dict(site=site, market=site.market, switch_links=switch_links,
+                title_labels=TITLE_LABELS, theme_version=theme_version(site.market),
+                css_version=current_app.config["STATIC_FINGERPRINT"],
+                htmx_file="vendor/htmx-2.0.11.min.js")
