@@ -51,8 +51,8 @@ DEFAULTS = dict(
 )
 
 
-def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(test_config=None, instance_path=None):
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
     app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "keyfob.sqlite3")

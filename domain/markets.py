@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from babel import Locale
+from babel.core import get_global
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,23 @@ def load_markets(path):
 def best_site(accept_languages):
     """The site for a first visit, from the Accept-Language header.
 
-    An exact variant wins ("fr-CA"); a bare language ("fr") takes the first
-    site of that language in the order of the markets file.
+    An exact variant wins ("fr-CA"). Otherwise the language's variant for the
+    country where it is most spoken, by CLDR's likely subtags ("fr" and
+    "fr-BE" -> fr_FR, "en" -> en_US), or else the first site of that language.
     """
-    tags = {site.html_lang.lower(): site for site in SITES.values()}
-    for language, _quality in accept_languages:
-        language = language.lower().replace("_", "-")
-        if language in tags:
-            return tags[language]
-        base = language.split("-")[0]
-        for tag, site in tags.items():
-            if tag.split("-")[0] == base:
+    by_locale = {site.locale: site for site in SITES.values()}
+    likely = get_global("likely_subtags")
+    for tag, _quality in accept_languages:
+        try:
+            wanted = Locale.parse(tag, sep="-" if "-" in tag else "_")
+        except (ValueError, TypeError):
+            continue        # a malformed tag: try the next one
+        if str(wanted) in by_locale:
+            return by_locale[str(wanted)]
+        country = likely.get(wanted.language, "").split("_")[-1]
+        if f"{wanted.language}_{country}" in by_locale:
+            return by_locale[f"{wanted.language}_{country}"]
+        for locale, site in by_locale.items():
+            if locale.split("_")[0] == wanted.language:
                 return site
     return next(iter(SITES.values()))

@@ -31,6 +31,9 @@ def login():
             session.clear()
             customer.session_key = accounts.start_session(customer)
             login_user(customer)
+            # flask-login adds a hash of the IP address and browser; we keep
+            # no such data in the cookie (the server-side session is the check).
+            session.pop("_id", None)
             return redirect_to("account.home")
         if result is LoginResult.PENDING:
             return render_page("auth/not_activated.html", status=403)

@@ -19,7 +19,9 @@ SITE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def init_app(app):
-    app.before_request(_connect)
+    # No connect in before_request: peewee connects on the first query, so
+    # pages that need no database (static files, /healthz when the database
+    # is down) do not fail before they start.
     app.teardown_request(_close)
     app.url_value_preprocessor(_pull_site)
     app.url_defaults(_add_site)
@@ -36,10 +38,6 @@ def init_app(app):
 
 
 # --- the database ------------------------------------------------------------
-
-def _connect():
-    database.connect(reuse_if_open=True)
-
 
 def _close(exc):
     if not database.is_closed():
