@@ -23,7 +23,7 @@ db: setup
 run: db
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: setup
+test: db
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 clean:

@@ -1,0 +1,109 @@
+"""The outbox: e-mail queued with the change, sent to files or over SMTP,
+kept and retried while the mail server is down. SMTP is tested against a
+real SMTP server (aiosmtpd) on loopback."""
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from conftest import register
+from domain import outbox
+from domain.clock import utcnow
+from models import OutboxMessage
+
+
+class Collect(Message):
+    def __init__(self):
+        super().__init__()
+        self.received = []
+
+    def handle_message(self, message):
+        self.received.append(message)
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smtp_config(app, port):
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                      SMTP_SECURITY="none", OUTBOX_SEND_AFTER_REQUEST=False)
+
+
+def test_email_is_queued_with_the_change_and_written_as_eml(client, outbox, db):
+    register(client)
+    message = OutboxMessage.get()
+    assert message.sent_at is not None and message.attempts == 1
+    eml = outbox.last()
+    assert eml["From"] == "Keyfob <no-reply@keyfob.example>"
+    assert eml.get_body(("plain",)) is not None and eml.get_body(("html",)) is not None
+
+
+def test_smtp_sends_both_parts(app, client, db, smtp_server):
+    controller, handler = smtp_server
+    smtp_config(app, controller.port)
+    register(client)
+    assert OutboxMessage.get().sent_at is None       # queued, not sent yet
+    with app.app_context():
+        assert outbox.send_pending() == (1, 0)
+    [received] = handler.received
+    assert received["To"] == "ana.silva@example.com"
+    assert received["Subject"] == "Activate your MINI Financial Services account"
+    types = [part.get_content_type() for part in received.walk()]
+    assert "text/plain" in types and "text/html" in types
+    assert OutboxMessage.get().sent_at is not None
+
+
+def test_nothing_is_lost_while_the_mail_server_is_down(app, client, db, runner):
+    dead_port = free_port()
+    smtp_config(app, dead_port)
+    register(client)
+    with app.app_context():
+        assert outbox.send_pending() == (0, 1)
+    message = OutboxMessage.get()
+    assert message.sent_at is None and message.attempts == 1
+    assert message.next_attempt_at > utcnow() + timedelta(seconds=30)
+    assert "ConnectionRefusedError" in message.last_error
+    # Not due yet: a second round does not hammer the server.
+    with app.app_context():
+        assert outbox.send_pending() == (0, 0)
+    # The server comes back; once due, the message goes out.
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=dead_port)
+    controller.start()
+    try:
+        OutboxMessage.update(next_attempt_at=utcnow()).execute()
+        result = runner.invoke(args=["outbox", "send"])
+        assert "sent 1, failed 0" in result.output
+    finally:
+        controller.stop()
+    assert len(handler.received) == 1
+    assert OutboxMessage.get().attempts == 2
+
+
+def test_backoff_grows_and_is_capped():
+    assert [outbox.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 10, 30)] == [1, 2, 4, 240, 240]
+
+
+def test_a_claimed_message_is_not_sent_twice(app, client, db, smtp_server):
+    controller, handler = smtp_server
+    smtp_config(app, controller.port)
+    register(client)
+    # Another process has claimed it a moment ago.
+    OutboxMessage.update(claimed_until=utcnow() + timedelta(minutes=5)).execute()
+    with app.app_context():
+        assert outbox.send_pending() == (0, 0)
+    assert handler.received == []

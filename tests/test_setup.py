@@ -1,0 +1,67 @@
+"""Set-up an operator relies on: the secret key, migrations, demo data,
+configuration from instance/ and the environment."""
+import os
+import stat
+
+from app import create_app
+from conftest import fresh_database_url, make_app
+from domain import demo
+from domain.db import database
+from models import Customer
+
+
+def test_secret_key_is_generated_once_into_instance(tmp_path):
+    instance = tmp_path / "instance"
+    config = {"DATABASE_URL": fresh_database_url(tmp_path)}
+    first = create_app(config, instance_path=str(instance))
+    second = create_app(config, instance_path=str(instance))
+    key_file = instance / "secret_key"
+    assert first.secret_key == second.secret_key == key_file.read_text()
+    assert len(first.secret_key) == 64
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_instance_config_and_environment(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("ACTIVATION_HOURS = 24\nRESET_MINUTES = 30\n")
+    monkeypatch.setenv("KEYFOB_RESET_MINUTES", "15")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url(tmp_path))
+    app = create_app(instance_path=str(instance))
+    assert app.config["ACTIVATION_HOURS"] == 24
+    assert app.config["RESET_MINUTES"] == 15      # the environment wins
+
+
+def test_db_upgrade_is_idempotent(tmp_path):
+    app = make_app(tmp_path)          # already upgraded once
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0
+    assert "up to date" in result.output
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        return
+    with database.connection_context():
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_demo_data_loads_once_and_prints_the_logins(app, runner, db):
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0
+    assert "demo.en-ca@example.com" in result.output and demo.PASSWORD in result.output
+    assert Customer.select().count() == len(demo.LOGINS)
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "already there" in again.output
+    assert Customer.select().count() == len(demo.LOGINS)
+
+
+def test_demo_logins_work(app, runner):
+    runner.invoke(args=["demo", "load"])
+    client = app.test_client()
+    for code, email in demo.LOGINS:
+        response = client.post(f"/{code}/login", data={"email": email, "password": demo.PASSWORD})
+        assert response.status_code == 303, code
+        client.post(f"/{code}/logout")
