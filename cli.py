@@ -6,7 +6,6 @@ import sys
 import time
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from domain import demo, outbox, ratelimit

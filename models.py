@@ -3,7 +3,7 @@
 Times are naive UTC (domain.clock.utcnow) on every database.
 """
 from peewee import (
-    AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField,
+    AutoField, CharField, DateTimeField, ForeignKeyField,
     IntegerField, Model, TextField,
 )
 

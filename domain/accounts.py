@@ -8,7 +8,7 @@ unknown one look exactly like the ordinary case from outside.
 from datetime import timedelta
 from enum import Enum
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import validate_email
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -196,16 +196,16 @@ def authenticate(market, address, password):
         passwords.burn_time(password)
         return LoginResult.REFUSED, None
     if not passwords.verify_password(customer.password_hash, password):
-        if _record_failure(customer):
-            with database.atomic():
+        with database.atomic():   # the lock and its e-mail, or neither
+            if _record_failure(customer):
                 log_event("locked", customer)
                 _mail(customer, "locked", _l("Your %(brand)s account is locked",
                                               brand=MARKETS[customer.market].brand),
                       reset_link=url_for("auth.forgot_password", lang=site_code(customer.locale),
                                          _external=True),
                       attempts=MAX_FAILED_LOGINS)
-        else:
-            log_event("login_failed", customer)
+            else:
+                log_event("login_failed", customer)
         return LoginResult.REFUSED, None
     if not _record_success(customer):
         return LoginResult.REFUSED, None      # locked by a parallel request

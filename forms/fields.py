@@ -55,7 +55,7 @@ class EmailAddress:
         try:
             field.data = normalized_email(field.data)
         except EmailNotValidError:
-            raise StopValidation(_l("Enter an e-mail address in the right format, like name@example.com."))
+            raise StopValidation(_l("Enter an e-mail address in the right format, like name@example.com.")) from None
 
 
 PASSWORD_PROBLEMS = {
@@ -64,6 +64,12 @@ PASSWORD_PROBLEMS = {
     "common": _l("This password is too common and easy to guess. Try a few unrelated words instead."),
     "personal": _l("Your password must not contain your name or your e-mail address."),
 }
+
+
+def personal_words(first_name, last_name, email):
+    """Words of the account a new password must not contain."""
+    email = email or ""
+    return (first_name, last_name, email, email.split("@")[0])
 
 
 class NewPassword:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import PASSWORD, errors, heading, login, register, registered
+from conftest import errors, heading, login, register, registered
 from domain import accounts
 from domain.clock import utcnow
 from domain.db import database

@@ -7,9 +7,9 @@ from domain import accounts, sessions
 from domain.accounts import LoginResult, TokenState
 from forms.auth import ButtonForm, LoginForm
 from forms.register import EmailAddressForm, NewPasswordForm
-from views.register import _email_limits, _personal_words
-from views.web import (chosen_site, client_address, rate_limited, redirect_to,
-                       render_page, too_many_requests)
+from forms.fields import personal_words
+from views.web import (chosen_site, client_address, email_rate_limits, rate_limited,
+                       redirect_to, render_page, too_many_requests)
 
 bp = Blueprint("auth", __name__, url_prefix="/<lang>")
 
@@ -56,7 +56,7 @@ def logout():
 def forgot_password():
     form = EmailAddressForm()
     if form.validate_on_submit():
-        for verdict in _email_limits(form.email.data):
+        for verdict in email_rate_limits(form.email.data):
             if not verdict.allowed:
                 return too_many_requests(verdict)
         accounts.request_password_reset(chosen_site().market.key, form.email.data)
@@ -76,8 +76,8 @@ def reset_password(token):
         status = {TokenState.USED: 409, TokenState.EXPIRED: 410, TokenState.INVALID: 404}[state]
         return render_page("auth/reset_invalid.html", state=state.value, status=status)
     customer = reset_token.customer
-    form = NewPasswordForm(personal_words=_personal_words(
-        {"first_name": customer.first_name, "last_name": customer.last_name, "email": customer.email}))
+    form = NewPasswordForm(personal_words=personal_words(
+        customer.first_name, customer.last_name, customer.email))
     if form.validate_on_submit():
         if not accounts.reset_password(reset_token, form.password.data):
             return render_page("auth/reset_invalid.html", state=TokenState.USED.value, status=409)

@@ -6,7 +6,7 @@ its random key. The password is hashed as soon as it is given."""
 import json
 
 from datetime import timedelta
-from flask import Blueprint, current_app, flash, request, session, url_for
+from flask import Blueprint, current_app, flash, request, session
 from flask_babel import gettext as _
 
 from domain import accounts, passwords
@@ -15,10 +15,10 @@ from domain.clock import utcnow
 from domain.db import database
 from domain.tokens import digest, new_secret
 from forms.auth import ButtonForm
+from forms.fields import personal_words
 from forms.register import EmailAddressForm, NameForm, NewPasswordForm, TermsForm, TITLE_LABELS
 from models import RegistrationDraft
-from views.web import (chosen_site, client_address, rate_limited, redirect_to,
-                       render_page, too_many_requests)
+from views.web import chosen_site, email_rate_limits, redirect_to, render_page, too_many_requests
 
 bp = Blueprint("register", __name__, url_prefix="/<lang>")
 
@@ -102,7 +102,8 @@ def password():
     missing = _first_missing(answers)
     if missing in ("register.name", "register.email"):
         return redirect_to(missing)
-    form = NewPasswordForm(personal_words=_personal_words(answers))
+    form = NewPasswordForm(personal_words=personal_words(
+        answers.get("first_name"), answers.get("last_name"), answers.get("email", "")))
     if form.validate_on_submit():
         _save(draft, password_hash=passwords.hash_password(form.password.data))
         return _next_step("register.password")
@@ -118,7 +119,7 @@ def check():
         return redirect_to(missing)
     form = TermsForm()
     if form.validate_on_submit():
-        for verdict in _email_limits(answers["email"]):
+        for verdict in email_rate_limits(answers["email"]):
             if not verdict.allowed:
                 return too_many_requests(verdict)
         site = chosen_site()
@@ -159,7 +160,7 @@ def resend():
     if not allowed:
         flash(_("We sent the e-mail less than a minute ago. Wait a moment, then try again."), "info")
         return redirect_to("register.sent")
-    for verdict in _email_limits(address):
+    for verdict in email_rate_limits(address):
         if not verdict.allowed:
             return too_many_requests(verdict)
     accounts.resend_registration_email(chosen_site().market.key, address)
@@ -173,16 +174,6 @@ def activate(token):
     status = {TokenState.VALID: 200, TokenState.USED: 409,
               TokenState.EXPIRED: 410, TokenState.INVALID: 404}[state]
     return render_page("register/activated.html", state=state.value, status=status)
-
-
-def _email_limits(address):
-    return [rate_limited("email-address", accounts.email_key(address), "RATE_LIMIT_EMAIL_PER_ADDRESS"),
-            rate_limited("email-client", client_address(), "RATE_LIMIT_EMAIL_PER_CLIENT")]
-
-
-def _personal_words(answers):
-    email = answers.get("email", "")
-    return (answers.get("first_name"), answers.get("last_name"), email, email.split("@")[0])
 
 
 def _status(form):

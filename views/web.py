@@ -9,6 +9,7 @@ from flask_babel import format_currency, format_date
 from flask_login import current_user
 
 from domain import outbox, ratelimit, sessions
+from domain.accounts import email_key
 from domain.db import database
 from domain.markets import SITES, best_site
 from extensions import login_manager
@@ -141,6 +142,13 @@ def rate_limited(name, subject, config_key):
     """Count one hit; returns the Verdict. The limit comes from config."""
     count, seconds = current_app.config[config_key]
     return ratelimit.hit(ratelimit.Limit(name, count, seconds), subject)
+
+
+def email_rate_limits(address):
+    """Count a request that sends an e-mail, per address and per client;
+    every limit is counted, even when the first already refuses."""
+    return [rate_limited("email-address", email_key(address), "RATE_LIMIT_EMAIL_PER_ADDRESS"),
+            rate_limited("email-client", client_address(), "RATE_LIMIT_EMAIL_PER_CLIENT")]
 
 
 def too_many_requests(verdict):
