@@ -180,7 +180,7 @@ def test_reset_sets_a_new_password_without_signing_in(client, outbox, db):
     link = outbox.link(outbox.last(), "/reset-password/")
     assert client.get(link).status_code == 200
     response = client.post(link, data={"password": "a brand new passphrase"})
-    assert response.location.endswith("/en-ca/reset-password/done")
+    assert response.location.endswith("/en-ca/forgot-password/done")
     assert client.get("/en-ca/account").status_code == 303           # not signed in
     assert elsewhere.get("/en-ca/account").status_code == 303        # signed out everywhere
     changed = outbox.last()

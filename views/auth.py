@@ -88,6 +88,6 @@ def reset_password(token):
     return render_page("auth/reset.html", form=form, status=422 if form.errors else 200)
 
 
-@bp.route("/reset-password/done")
+@bp.route("/forgot-password/done")
 def reset_done():
     return render_page("auth/reset_done.html")

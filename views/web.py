@@ -66,7 +66,11 @@ def chosen_site():
     """The site of the URL, else the one remembered, else Accept-Language."""
     site = getattr(g, "site", None)
     if site is None:
-        site = SITES.get(request.cookies.get(SITE_COOKIE, "")) or best_site(request.accept_languages)
+        # Routing failed (404, 405), so the URL was not parsed: its first
+        # segment still says which language the page was in.
+        first_segment = request.path.split("/")[1] if request.path.count("/") > 1 else ""
+        site = (SITES.get(first_segment) or SITES.get(request.cookies.get(SITE_COOKIE, ""))
+                or best_site(request.accept_languages))
     return site
 
 
