@@ -1,0 +1,145 @@
+"""Every page of the app, and how to reach it. The crawls (test_pages.py
+through Flask, tests/browser through Chromium) walk this list in every
+language variant; test_every_route_is_listed fails when a route is added
+without an entry here.
+
+A visitor is anything with get(url) and form(url, data): a Flask test client
+or a browser context, wrapped."""
+import email
+import email.policy
+import glob
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+PASSWORD = "tulip river lantern 7"
+VARIANTS = ["en-ca", "fr-ca", "de-at", "fr-fr", "en-us"]
+
+
+@dataclass
+class Page:
+    endpoint: str
+    # Returns the URL to open, after whatever steps lead there.
+    reach: Callable
+    status: int = 200
+    per_variant: bool = True
+    customer: bool = False          # only for a signed-in customer
+
+
+def latest_link(outbox_dir, recipient, path_part):
+    for path in sorted(glob.glob(os.path.join(outbox_dir, "*.eml")), reverse=True):
+        with open(path, "rb") as f:
+            message = email.message_from_bytes(f.read(), policy=email.policy.default)
+        if message["To"].lower() == recipient.lower():
+            text = message.get_body(("plain",)).get_content()
+            match = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_part) + r"\S*)", text)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no {path_part} link for {recipient}")
+
+
+def new_address():
+    return f"crawl-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def name_step(visitor, lang):
+    visitor.form(f"/{lang}/register", {"title": "ms", "first_name": "Ana", "last_name": "Silva"})
+
+
+def email_step(visitor, lang, address=None):
+    name_step(visitor, lang)
+    visitor.form(f"/{lang}/register/email", {"email": address or new_address()})
+
+
+def password_step(visitor, lang, address=None):
+    email_step(visitor, lang, address)
+    visitor.form(f"/{lang}/register/password", {"password": PASSWORD})
+
+
+def registered(visitor, lang):
+    address = new_address()
+    password_step(visitor, lang, address)
+    visitor.form(f"/{lang}/register/check", {"accept_terms": "y"})
+    return address
+
+
+def activation_link(visitor, lang):
+    address = registered(visitor, lang)
+    return latest_link(visitor.outbox_dir, address, "/activate/")
+
+
+def reset_link(visitor, lang):
+    address = registered(visitor, lang)
+    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
+    visitor.form(f"/{lang}/forgot-password", {"email": address})
+    return latest_link(visitor.outbox_dir, address, "/reset-password/")
+
+
+def signed_in(visitor, lang):
+    address = registered(visitor, lang)
+    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
+    visitor.form(f"/{lang}/login", {"email": address, "password": PASSWORD})
+
+
+def then(steps, url):
+    def reach(visitor, lang):
+        steps(visitor, lang)
+        return url.format(lang=lang)
+    return reach
+
+
+def at(url):
+    return lambda visitor, lang: url.format(lang=lang)
+
+
+PAGES = [
+    Page("site.root", at("/"), status=302, per_variant=False),
+    Page("site.sites", at("/sites"), per_variant=False),
+    Page("site.home", at("/{lang}/")),
+    Page("site.terms", at("/{lang}/terms")),
+    Page("register.name", at("/{lang}/register")),
+    Page("register.email", then(name_step, "/{lang}/register/email")),
+    Page("register.password", then(email_step, "/{lang}/register/password")),
+    Page("register.check", then(password_step, "/{lang}/register/check")),
+    Page("register.sent", then(registered, "/{lang}/register/sent")),
+    Page("register.activate", activation_link),
+    Page("auth.login", at("/{lang}/login")),
+    Page("auth.forgot_password", at("/{lang}/forgot-password")),
+    Page("auth.reset_sent", at("/{lang}/forgot-password/sent")),
+    Page("auth.reset_password", reset_link),
+    Page("auth.reset_done", at("/{lang}/forgot-password/done")),
+    Page("account.home", then(signed_in, "/{lang}/account"), customer=True),
+]
+
+# Routes that are not pages: assets, probes, and POST-only actions (those
+# are exercised by the flows and by test_fuzz.py).
+NOT_PAGES = {"static", "site.theme", "site.healthz"}
+
+
+def get_endpoints(app):
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+
+
+def visits(variants=VARIANTS):
+    """(page, lang) pairs to crawl."""
+    for page in PAGES:
+        for lang in (variants if page.per_variant else [variants[0]]):
+            yield page, lang
+
+
+class FlaskVisitor:
+    """A Flask test client as a visitor."""
+
+    def __init__(self, client, outbox_dir):
+        self.client, self.outbox_dir = client, outbox_dir
+
+    def get(self, url):
+        return self.client.get(url)
+
+    def form(self, url, data):
+        page = self.client.get(url).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]*)"', page)
+        data = dict(data, csrf_token=token.group(1) if token else "")
+        return self.client.post(url, data=data)
