@@ -1,0 +1,268 @@
+"""Browser tests: the real app in a subprocess (its own SQLite file and
+outbox directory), driven by Debian's Chromium through Playwright.
+
+One server and one browser per test session; a fresh browser context (so
+fresh cookies) per test. The app runs out of process because the unit tests
+re-bind the global database proxy in this process."""
+import email
+import email.policy
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+# How long one Playwright action or expectation may wait.
+TIMEOUT_MS = 10_000
+MAIL_WAIT_SECONDS = 5.0
+
+def pytest_configure(config):
+    """Give the module name `conftest` back to tests/conftest.py.
+
+    Neither tests/ nor tests/browser/ is a package, so pytest imports both
+    conftest files under the one name `conftest`, and the last one loaded
+    (this one) wins in sys.modules; the unit tests' `from conftest import
+    ...` would then find this file. pytest calls this hook right after
+    loading this file: its fixtures stay registered either way."""
+    parent = (ROOT / "tests" / "conftest.py").resolve()
+    for plugin in config.pluginmanager.get_plugins():
+        path = getattr(plugin, "__file__", None)
+        if path and Path(path).resolve() == parent:
+            sys.modules["conftest"] = plugin
+            return
+
+
+# --- the server ---------------------------------------------------------------
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flask():
+    return str(Path(sys.executable).with_name("flask"))
+
+
+class Server:
+    def __init__(self, base_url, outbox_dir, log_path):
+        self.base_url = base_url
+        self.outbox_dir = outbox_dir
+        self.log_path = log_path
+
+    def url(self, path):
+        return self.base_url + path
+
+    def log(self):
+        try:
+            return self.log_path.read_text(errors="replace")[-5000:]
+        except OSError:
+            return ""
+
+    def mailbox(self, address):
+        return Mailbox(self, address)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("keyfob-browser")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("KEYFOB_", "FLASK_"))}
+    env.update({
+        # Always a fresh SQLite file, even when DATABASE_URL points elsewhere.
+        "DATABASE_URL": f"sqlite:///{tmp}/keyfob.sqlite3",
+        "KEYFOB_MAIL_OUTBOX_DIR": str(tmp / "mail"),
+        "KEYFOB_SECRET_KEY": secrets.token_hex(32),
+        "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
+        "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
+        # Every test comes from 127.0.0.1: the per-client limits (30 logins,
+        # 20 e-mails) would count the whole session as one visitor.
+        "KEYFOB_RATE_LIMIT_LOGIN_PER_CLIENT": "[10000, 900]",
+        "KEYFOB_RATE_LIMIT_EMAIL_PER_CLIENT": "[10000, 3600]",
+        "PYTHONUNBUFFERED": "1",
+    })
+    app = ["--app", "app:create_app"]
+    upgrade = subprocess.run([_flask(), *app, "db", "upgrade"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert upgrade.returncode == 0, f"flask db upgrade failed:\n{upgrade.stdout}\n{upgrade.stderr}"
+
+    log_path = tmp / "server.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1", "--port", str(port)],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", tmp / "mail", log_path)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+            try:
+                with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not answer /healthz:\n{server.log()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+# --- e-mail -------------------------------------------------------------------
+
+class Mailbox:
+    """The e-mails of one recipient in the outbox directory, read in order."""
+
+    def __init__(self, server, address):
+        self.server = server
+        self.address = address.lower()
+        self.seen = set()
+        self.others = set()     # files to other recipients, not read again
+
+    def _files(self):
+        # Names are <UTC time>-<outbox id>.eml: sorted is oldest first. The
+        # app writes <name>.part and renames it, so a .eml file is complete.
+        directory = self.server.outbox_dir
+        if not directory.exists():
+            return []
+        return sorted(directory.glob("*.eml"))
+
+    def _unseen(self):
+        found = []
+        for path in self._files():
+            if path in self.seen or path in self.others:
+                continue
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if str(message["To"]).strip().lower() == self.address:
+                found.append((path, message))
+            else:
+                self.others.add(path)
+        return found
+
+    def next(self, timeout=MAIL_WAIT_SECONDS):
+        """The oldest e-mail to this address not returned before; waits for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            unseen = self._unseen()
+            if unseen:
+                path, message = unseen[0]
+                self.seen.add(path)
+                return message
+            if time.monotonic() > deadline:
+                pytest.fail(f"no new e-mail to {self.address} within {timeout} s")
+            time.sleep(0.05)
+
+    def assert_empty(self):
+        unseen = self._unseen()
+        assert not unseen, f"unexpected e-mail to {self.address}: {[m['Subject'] for _, m in unseen]}"
+
+    @staticmethod
+    def text(message):
+        return message.get_body(("plain",)).get_content()
+
+    def link(self, message, path_pattern):
+        """The absolute link of the text part whose path matches the regex
+        `path_pattern` (anchored at the start of the path); returns the URL."""
+        text = self.text(message)
+        base = re.escape(self.server.base_url)
+        match = re.search(base + r"(" + path_pattern + r")(?=\s|$)", text)
+        assert match, f"no link {self.server.base_url}{path_pattern} in:\n{text}"
+        return match.group(0)
+
+
+# --- the browser --------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, server):
+    """new_page(js=True, **context_options): a page in a new browser context."""
+    contexts = []
+
+    def make(js=True, **options):
+        context = browser.new_context(java_script_enabled=js, base_url=server.base_url,
+                                      **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def unique_email():
+    return f"kf-{secrets.token_hex(6)}@example.com"
+
+
+# --- Content-Security-Policy --------------------------------------------------
+
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__keyfobCspViolation(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')
+                              + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});
+"""
+
+
+class CspWatch:
+    """Content-Security-Policy violations seen by a page: console errors
+    that mention the policy (Chromium logs them with or without JavaScript)
+    and, with JavaScript, `securitypolicyviolation` events, reported by an
+    init script (Playwright injects it outside the page's CSP)."""
+
+    def __init__(self, page, events=True):
+        self.violations = []
+        self.console_errors = []
+        if events:
+            page.expose_function("__keyfobCspViolation", self._violation)
+            page.add_init_script(CSP_LISTENER)
+        page.on("console", self._console)
+
+    def _violation(self, description):
+        self.violations.append(description)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.console_errors.append(message.text)
+            if "Content Security Policy" in message.text:
+                self.violations.append("console: " + message.text)
+
+
+@pytest.fixture
+def csp_watch():
+    return CspWatch
