@@ -3,22 +3,14 @@ pages scroll only vertically, errors shown or not."""
 import pytest
 from playwright.sync_api import expect
 
-WIDTH, HEIGHT = 320, 640
+from gates import SMALL_SCREEN, horizontal_overflow
 
-OVERFLOW = """() => {
-    const width = document.documentElement.clientWidth;
-    const wide = [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > width + 0.5)
-        .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                  + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\\s+/g, '.') : ''));
-    return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10)};
-}"""
+WIDTH, HEIGHT = SMALL_SCREEN["width"], SMALL_SCREEN["height"]
 
 
 def assert_no_horizontal_overflow(page, what):
-    result = page.evaluate(OVERFLOW)
-    assert result["scrollWidth"] <= WIDTH, \
-        f"{what} is {result['scrollWidth']} px wide at {WIDTH} px; too wide: {result['wide']}"
+    wide = horizontal_overflow(page)
+    assert not wide, f"{what} is wider than {WIDTH} px: {wide}"
 
 
 @pytest.mark.parametrize("lang", ["en-ca", "fr-ca", "de-at"])
