@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test setup db translations bench clean
+.PHONY: run test setup db translations screenshots bench clean
 
 $(BIN)/flask: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,12 @@ run: db
 
 test: db
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Every page in every variant at phone and desktop width, for reviewers.
+screenshots: setup
+	rm -rf docs/screenshots
+	$(BIN)/python -m pytest -q tests/browser/test_crawl.py -k with_javascript --screenshots docs/screenshots
+	@echo "Screenshots in docs/screenshots/"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

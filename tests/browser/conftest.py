@@ -45,6 +45,17 @@ def pytest_configure(config):
             return
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", metavar="DIR", default=None,
+                     help="the crawl also saves each page at phone and desktop width into DIR")
+
+
+@pytest.fixture
+def screenshots_dir(request):
+    directory = request.config.getoption("--screenshots")
+    return Path(directory) if directory else None
+
+
 # --- the server ---------------------------------------------------------------
 
 def _free_port():

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from gates import SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow
 from pages import VARIANTS, visits
 
+DESKTOP = {"width": 1280, "height": 800}
 HTMX = re.compile(r"^/static/vendor/htmx-\d+\.\d+\.\d+\.min\.js$")
 HTML_LANG = {"en-ca": "en-CA", "fr-ca": "fr-CA", "de-at": "de-AT", "fr-fr": "fr-FR", "en-us": "en-US"}
 
@@ -47,7 +48,7 @@ def visit_id(value):
 
 
 @pytest.mark.parametrize("page_spec, lang", VISITS, ids=visit_id)
-def test_page_with_javascript(new_page, server, csp_watch, page_spec, lang):
+def test_page_with_javascript(new_page, server, csp_watch, screenshots_dir, page_spec, lang):
     page = new_page(viewport=SMALL_SCREEN)
     csp = csp_watch(page)
     requests = []
@@ -71,6 +72,16 @@ def test_page_with_javascript(new_page, server, csp_watch, page_spec, lang):
     assert csp.violations == []
     # Last: axe's own injection is not part of the page.
     assert accessibility_violations(page) == []
+    if screenshots_dir:
+        save_screenshots(page, screenshots_dir / lang, page_spec.endpoint)
+
+
+def save_screenshots(page, directory, name):
+    """`make screenshots`: the page as a phone and as a desktop shows it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=directory / f"{name}-phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=directory / f"{name}-desktop.png", full_page=True)
 
 
 @pytest.mark.parametrize("page_spec, lang", VISITS, ids=visit_id)
