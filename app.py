@@ -10,7 +10,7 @@ from domain import passwords
 from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
-from views import account, auth, errors, register, site, web
+from views import account, auth, device, errors, link, register, site, web
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -24,6 +24,11 @@ DEFAULTS = dict(
     SMTP_SECURITY="starttls",        # starttls | ssl | none
     SMTP_USERNAME=None,
     SMTP_PASSWORD=None,
+    # SMS: "file" writes text files to SMS_OUTBOX_DIR; "http" posts to a provider.
+    SMS_BACKEND="file",
+    SMS_HTTP_URL=None,
+    SMS_HTTP_TOKEN=None,
+    SMS_SENDER_ID=None,
     # Development sends the outbox right after each request; production
     # runs `flask outbox send` from a timer instead.
     OUTBOX_SEND_AFTER_REQUEST=True,
@@ -36,6 +41,17 @@ DEFAULTS = dict(
     RATE_LIMIT_EMAIL_PER_ADDRESS=(5, 3600),
     RATE_LIMIT_EMAIL_PER_CLIENT=(20, 3600),
     RATE_LIMIT_LOGIN_PER_CLIENT=(30, 900),
+    # One-time codes (domain.codes) and linking an agreement.
+    CODE_MINUTES=10,
+    CODE_RESEND_COOLDOWN_SECONDS=60,
+    CODE_SENDS_PER_AGREEMENT=(5, 86400),
+    CODE_SENDS_PER_ACCOUNT=(10, 86400),
+    CODE_SENDS_PER_CLIENT=(10, 3600),
+    CODE_SENDS_PER_DAY=(2000, 86400),    # the whole site: a cap on what SMS can cost
+    LINK_ATTEMPTS_PER_ACCOUNT=(10, 3600),
+    LINK_ATTEMPTS_PER_AGREEMENT=(5, 86400),
+    LINK_ATTEMPTS_PER_CLIENT=(30, 3600),
+    DEVICE_REMEMBER_DAYS=90,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
     PASSWORD_HASH_MEMORY_COST=None,
     SESSION_COOKIE_NAME="keyfob",
@@ -57,6 +73,7 @@ def create_app(test_config=None, instance_path=None):
     app.config.from_mapping(DEFAULTS)
     app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "keyfob.sqlite3")
     app.config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "mail")
+    app.config["SMS_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "sms")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KEYFOB")
     if os.environ.get("DATABASE_URL"):
@@ -77,7 +94,7 @@ def create_app(test_config=None, instance_path=None):
     login_manager.init_app(app)
 
     web.init_app(app)
-    for module in (site, register, auth, account):
+    for module in (site, register, auth, account, link, device):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

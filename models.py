@@ -2,9 +2,11 @@
 
 Times are naive UTC (domain.clock.utcnow) on every database.
 """
+from decimal import Decimal
+
 from peewee import (
-    AutoField, CharField, DateTimeField, ForeignKeyField,
-    IntegerField, Model, TextField,
+    AutoField, BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
+    ForeignKeyField, IntegerField, Model, TextField,
 )
 
 from domain.clock import utcnow
@@ -15,6 +17,27 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class FixedDecimalField(BigIntegerField):
+    """An exact decimal kept as a whole number of its smallest unit (cents
+    for places=2), because SQLite stores DECIMAL as a float. Sums in SQL stay
+    exact; Python always sees a Decimal with `places` digits."""
+
+    def __init__(self, places=2, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        scaled = Decimal(value).scaleb(self.places)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.places} decimal places")
+        return int(scaled)
+
+    def python_value(self, value):
+        return None if value is None else Decimal(int(value)).scaleb(-self.places)
 
 
 class Customer(BaseModel):
@@ -74,6 +97,9 @@ class LoginSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
+    # This browser proved, by a code or a remembered-device cookie, that it
+    # may show agreement data (markets with device authorization).
+    device_ok = BooleanField(default=False)
 
 
 class RegistrationDraft(BaseModel):
@@ -104,6 +130,8 @@ class OutboxMessage(BaseModel):
     claimed_until = DateTimeField(null=True)
     sent_at = DateTimeField(null=True)
     last_error = TextField(default="")
+    # Carries a one-time code: its text is erased once sent.
+    sensitive = BooleanField(default=False)
 
     class Meta:
         indexes = ((("sent_at", "next_attempt_at"), False),)
@@ -117,6 +145,86 @@ class RateCounter(BaseModel):
     count = IntegerField(default=0)
 
 
+class Agreement(BaseModel):
+    """A lease or loan as the lender's system knows it (loaded by `flask
+    agreements import`), and the account it is linked to, if any."""
+    id = AutoField()
+    market = CharField(max_length=8)
+    contract_number = CharField(max_length=32)
+    kind = CharField(max_length=8)                 # lease | loan
+    business = BooleanField(default=False)
+    vehicle_model = CharField(max_length=100)
+    vin = CharField(max_length=17)
+    # The holder as the lender knows them: what linking is checked against.
+    holder_title = CharField(max_length=8, default="")
+    holder_first_name = CharField(max_length=100)
+    holder_last_name = CharField(max_length=100)
+    holder_birth_date = DateField()
+    customer_number = CharField(max_length=32)     # the customer ID on the owner's card
+    phone = CharField(max_length=20, default="")   # E.164
+    email = CharField(max_length=254, default="")
+    start_date = DateField()
+    term_months = IntegerField()
+    rate = FixedDecimalField(places=4)             # yearly, in percent
+    monthly_payment = FixedDecimalField()
+    residual_value = FixedDecimalField(null=True)  # leases only
+    balance = FixedDecimalField()
+    customer = ForeignKeyField(Customer, null=True, backref="agreements", on_delete="SET NULL")
+    linked_at = DateTimeField(null=True)
+    # Set when the codes of a linking attempt ran out: only support can lift it.
+    link_blocked_at = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("market", "contract_number"), True),
+                   (("market", "vin"), False),
+                   (("market", "customer_number"), False))
+
+
+class Payment(BaseModel):
+    id = AutoField()
+    agreement = ForeignKeyField(Agreement, backref="payments", on_delete="CASCADE")
+    reference = CharField(max_length=40)           # the lender's, so a second import changes nothing
+    paid_on = DateField()
+    amount = FixedDecimalField()
+
+    class Meta:
+        indexes = ((("agreement", "reference"), True),
+                   (("agreement", "paid_on"), False))
+
+
+class OneTimeCode(BaseModel):
+    """A 6-digit code sent by SMS or e-mail (domain.codes). Only an HMAC of
+    the code is kept; sending it again replaces the code but keeps the count
+    of tries, so a new code never buys more guesses."""
+    id = AutoField()
+    purpose = CharField(max_length=16)             # link | device
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    agreement = ForeignKeyField(Agreement, null=True, on_delete="CASCADE")
+    channel = CharField(max_length=8)              # sms | mail
+    destination = CharField(max_length=254)
+    code_hash = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    last_sent_at = DateTimeField(default=utcnow)
+    sends = IntegerField(default=1)
+    attempts = IntegerField(default=0)
+    used_at = DateTimeField(null=True)
+
+
+class RememberedDevice(BaseModel):
+    """A browser whose owner chose "remember this device": its cookie holds a
+    random key, this row its hash. It spares the code, never the password."""
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="devices", on_delete="CASCADE")
+    key_hash = CharField(max_length=64, unique=True)
+    label = CharField(max_length=120, default="")
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+
+
 class SecurityEvent(BaseModel):
     id = AutoField()
     kind = CharField(max_length=32)
@@ -126,4 +234,4 @@ class SecurityEvent(BaseModel):
 
 
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
-              RateCounter, SecurityEvent]
+              RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice]

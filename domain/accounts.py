@@ -12,7 +12,7 @@ from email_validator import validate_email
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from domain import outbox, passwords, sessions
+from domain import devices, outbox, passwords, sessions
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import MARKETS, SITES, site_code
@@ -273,6 +273,7 @@ def reset_password(token, new_password):
             Token.customer == customer.id, Token.purpose == "reset",
             Token.used_at.is_null()).execute()
         sessions.end_all(customer.id)
+        devices.revoke_all(customer.id)       # whoever reset it may not be the one they trusted
         log_event("password_reset", customer)
         _mail(customer, "password_changed", _l("Your %(brand)s password was changed",
                                                brand=MARKETS[customer.market].brand),

@@ -28,6 +28,16 @@ class Market:
     support_email: str
     brand_color: str
     support_hours: dict = field(default_factory=dict)
+    # Linking by contract number: what a number looks like, and an example.
+    contract_number_pattern: str = ""
+    contract_number_example: str = ""
+    # North American VINs carry a check digit in position 9.
+    vin_check_digit: bool = False
+    # After linking, and at each login from a device not remembered, a code
+    # by text or e-mail before agreement data shows.
+    device_authorization: bool = False
+    # Countries whose phone numbers may receive a code by SMS.
+    sms_countries: tuple = ()
 
     @property
     def sites(self):
@@ -81,6 +91,11 @@ def load_markets(path):
         entry = dict(entry)
         entry["locales"] = tuple(entry["locales"])
         entry["titles"] = tuple(entry.get("titles", ()))
+        entry["sms_countries"] = tuple(entry.get("sms_countries", (entry["country"],)))
+        if entry["link_method"] not in ("identity", "contract_code"):
+            raise ValueError(f"market {key}: link_method must be identity or contract_code")
+        if entry["link_method"] == "contract_code":
+            re.compile(entry["contract_number_pattern"])
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):
             raise ValueError(f"market {key}: brand_color must look like #1f4e79")
         market = Market(key=key, **entry)

@@ -1,12 +1,18 @@
-"""Outgoing e-mail. A message is written to the outbox table in the same
+"""Outgoing e-mail and SMS. A message is written to the outbox table in the same
 transaction as the change that causes it, then sent by send_pending(): by
 `flask outbox send` in production, right after the request in development.
 A message that fails waits and is tried again later (backoff), so nothing is
 lost while the mail server is down.
 
-Two senders: FileSender writes .eml files to instance/outbox/mail/ (for a
-person or a test to read), SmtpSender speaks SMTP.
+One sender per channel. E-mail: FileSender writes .eml files to
+instance/outbox/mail/ (for a person or a test to read), SmtpSender speaks
+SMTP. SMS: SmsFileSender writes a text file to instance/outbox/sms/ (the
+number on the first line, then the message), HttpSmsSender posts to a
+provider. A message marked sensitive (it carries a one-time code) has its
+text erased once sent.
 """
+import json
+import urllib.request
 import logging
 import os
 import smtplib
@@ -27,7 +33,7 @@ MAX_ATTEMPTS = 12
 CLAIM_SECONDS = 300
 
 
-def enqueue_mail(recipient, template, locale, subject, **context):
+def enqueue_mail(recipient, template, locale, subject, sensitive=False, **context):
     """Render e-mail `template` (templates/email/<name>.txt and .html) in
     `locale` and queue it. `subject` is a lazy_gettext string, translated
     here. Call inside the transaction of the change."""
@@ -37,8 +43,18 @@ def enqueue_mail(recipient, template, locale, subject, **context):
             subject=str(subject),
             body_text=render_template(f"email/{template}.txt", **context),
             body_html=render_template(f"email/{template}.html", **context),
+            sensitive=sensitive,
         )
     return message
+
+
+def enqueue_sms(phone, template, locale, sensitive=True, **context):
+    """Render templates/sms/<name>.txt in `locale` and queue it for `phone`
+    (E.164). Call inside the transaction of the change."""
+    with force_locale(locale):
+        text = render_template(f"sms/{template}.txt", **context).strip()
+    return OutboxMessage.create(channel="sms", recipient=phone, subject="",
+                                body_text=text, sensitive=sensitive)
 
 
 def backoff(attempts):
@@ -46,10 +62,11 @@ def backoff(attempts):
     return timedelta(minutes=min(2 ** (attempts - 1), 240))
 
 
-def send_pending(sender=None, limit=100):
+def send_pending(senders=None, limit=100):
     """Send what is due; returns (sent, failed). Safe to run in several
-    processes at once: each message is claimed by one UPDATE first."""
-    sender = sender or make_sender(current_app.config)
+    processes at once: each message is claimed by one UPDATE first.
+    `senders` maps a channel ("mail", "sms") to its sender."""
+    senders = senders or make_senders(current_app.config)
     now = utcnow()
     due = (OutboxMessage.select(OutboxMessage.id)
            .where(OutboxMessage.sent_at.is_null(),
@@ -68,7 +85,7 @@ def send_pending(sender=None, limit=100):
             continue
         message = OutboxMessage.get_by_id(message_id)
         try:
-            sender.send(message)
+            senders[message.channel].send(message)
         except Exception as error:  # any failure of the transport: try again later
             attempts = message.attempts + 1
             (OutboxMessage
@@ -80,9 +97,10 @@ def send_pending(sender=None, limit=100):
                         message_id, attempts, type(error).__name__)
             failed += 1
         else:
-            (OutboxMessage.update(sent_at=utcnow(), claimed_until=None,
-                                  attempts=message.attempts + 1)
-             .where(OutboxMessage.id == message_id).execute())
+            done = dict(sent_at=utcnow(), claimed_until=None, attempts=message.attempts + 1)
+            if message.sensitive:
+                done.update(body_text="", body_html="")
+            OutboxMessage.update(**done).where(OutboxMessage.id == message_id).execute()
             sent += 1
     return sent, failed
 
@@ -138,9 +156,51 @@ class SmtpSender:
             smtp.send_message(email)
 
 
-def make_sender(config):
+class SmsFileSender:
+    """Development: instance/outbox/sms/<time>-<id>.txt, the number on the
+    first line, then the message."""
+
+    def __init__(self, directory):
+        self.directory = directory
+
+    def send(self, message):
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, f"{utcnow():%Y%m%dT%H%M%S}-{message.id:08d}.txt")
+        with open(path + ".part", "w", encoding="utf-8") as f:
+            f.write(f"{message.recipient}\n{message.body_text}\n")
+        os.replace(path + ".part", path)
+
+
+class HttpSmsSender:
+    """Production: POST {"to": "+33612345678", "text": "..."} as JSON to the
+    provider's URL, with its token as a Bearer credential. Any answer but
+    2xx raises, and the outbox tries again later."""
+
+    def __init__(self, url, token=None, sender_id=None, timeout=10):
+        self.url, self.token, self.sender_id, self.timeout = url, token, sender_id, timeout
+
+    def send(self, message):
+        payload = {"to": message.recipient, "text": message.body_text}
+        if self.sender_id:
+            payload["from"] = self.sender_id
+        request = urllib.request.Request(self.url, data=json.dumps(payload).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            if not 200 <= response.status < 300:
+                raise OSError(f"SMS provider answered {response.status}")
+
+
+def make_senders(config):
     if config["MAIL_BACKEND"] == "smtp":
-        return SmtpSender(config["SMTP_HOST"], config["SMTP_PORT"], config["MAIL_FROM"],
+        mail = SmtpSender(config["SMTP_HOST"], config["SMTP_PORT"], config["MAIL_FROM"],
                           security=config["SMTP_SECURITY"], username=config["SMTP_USERNAME"],
                           password=config["SMTP_PASSWORD"])
-    return FileSender(config["MAIL_OUTBOX_DIR"], config["MAIL_FROM"])
+    else:
+        mail = FileSender(config["MAIL_OUTBOX_DIR"], config["MAIL_FROM"])
+    if config["SMS_BACKEND"] == "http":
+        sms = HttpSmsSender(config["SMS_HTTP_URL"], config["SMS_HTTP_TOKEN"], config["SMS_SENDER_ID"])
+    else:
+        sms = SmsFileSender(config["SMS_OUTBOX_DIR"])
+    return {"mail": mail, "sms": sms}

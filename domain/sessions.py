@@ -32,7 +32,13 @@ def load(key, idle_seconds, absolute_seconds):
         LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
     customer = row.customer
     customer.session_key = key
+    customer.device_ok = row.device_ok
     return customer
+
+
+def mark_device_ok(key):
+    """This browser may show agreement data for the rest of the session."""
+    LoginSession.update(device_ok=True).where(LoginSession.key_hash == digest(key)).execute()
 
 
 def end(key):

@@ -31,6 +31,7 @@ def make_app(tmp_path, **overrides):
         "SECRET_KEY": "test secret key",
         "DATABASE_URL": fresh_database_url(tmp_path),
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
+        "SMS_OUTBOX_DIR": str(tmp_path / "sms"),
         "WTF_CSRF_ENABLED": False,
         # A cheap hash: the policy, not argon2's cost, is under test.
         "PASSWORD_HASH_TIME_COST": 1,
@@ -104,6 +105,41 @@ class Outbox:
 @pytest.fixture
 def outbox(app):
     return Outbox(app.config["MAIL_OUTBOX_DIR"])
+
+
+class SmsOutbox:
+    """The text messages the app wrote to SMS_OUTBOX_DIR, oldest first:
+    (number, text) pairs."""
+
+    def __init__(self, directory):
+        self.directory = directory
+
+    def messages(self, to=None):
+        found = []
+        for path in sorted(glob.glob(os.path.join(self.directory, "*.txt"))):
+            with open(path, encoding="utf-8") as f:
+                number, _, text = f.read().partition("\n")
+            if to is None or number == to:
+                found.append((number, text.strip()))
+        return found
+
+    def last_code(self, to=None):
+        messages = self.messages(to)
+        assert messages, f"no SMS to {to}"
+        return re.search(r"\b(\d{6})\b", messages[-1][1]).group(1)
+
+
+@pytest.fixture
+def sms(app):
+    return SmsOutbox(app.config["SMS_OUTBOX_DIR"])
+
+
+@pytest.fixture
+def clock():
+    """Move the app's clock: clock.set_now(moment); let it run again after."""
+    from domain import clock as app_clock
+    yield app_clock
+    app_clock.set_now(None)
 
 
 PASSWORD = "tulip river lantern 7"

@@ -14,8 +14,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from linking_helpers import identity_form, make_agreement
+
 PASSWORD = "tulip river lantern 7"
 VARIANTS = ["en-ca", "fr-ca", "de-at", "fr-fr", "en-us"]
+MARKET_OF = {"en-ca": "ca", "fr-ca": "ca", "de-at": "at", "fr-fr": "fr", "en-us": "us"}
+IDENTITY_MARKETS = {"ca", "us"}       # also the markets with device authorization
+CONTRACT_MARKETS = {"at", "fr"}
 
 
 @dataclass
@@ -26,6 +31,7 @@ class Page:
     status: int = 200
     per_variant: bool = True
     customer: bool = False          # only for a signed-in customer
+    markets: frozenset = frozenset(MARKET_OF.values())   # where the page exists
 
 
 def latest_link(outbox_dir, recipient, path_part):
@@ -83,6 +89,43 @@ def signed_in(visitor, lang):
     visitor.form(f"/{lang}/login", {"email": address, "password": PASSWORD})
 
 
+def latest_code(sms_dir):
+    """The code of the newest text message (the crawl runs one visit at a time)."""
+    paths = sorted(glob.glob(os.path.join(sms_dir, "*.txt")))
+    with open(paths[-1], encoding="utf-8") as f:
+        return re.search(r"\b(\d{6})\b", f.read()).group(1)
+
+
+def contract_code_sent(visitor, lang):
+    signed_in(visitor, lang)
+    agreement = visitor.agreement(MARKET_OF[lang])
+    visitor.form(f"/{lang}/agreements/link", {"contract_number": agreement.contract_number})
+
+
+def identity_linked(visitor, lang):
+    """Linked by identity; the device is not authorized yet."""
+    signed_in(visitor, lang)
+    agreement = visitor.agreement(MARKET_OF[lang])
+    visitor.form(f"/{lang}/agreements/link", identity_form(agreement))
+
+
+def device_code_sent(visitor, lang):
+    identity_linked(visitor, lang)
+    page = visitor.page_text(f"/{lang}/device")
+    key = re.search(r'name="destination" value="(sms-\d+)"', page).group(1)
+    visitor.form(f"/{lang}/device", {"destination": key})
+
+
+def linked(visitor, lang):
+    """A customer with a linked agreement, on an authorized device."""
+    if MARKET_OF[lang] in IDENTITY_MARKETS:
+        device_code_sent(visitor, lang)
+        visitor.form(f"/{lang}/device/code", {"code": latest_code(visitor.sms_dir), "remember": "no"})
+    else:
+        contract_code_sent(visitor, lang)
+        visitor.form(f"/{lang}/agreements/link/code", {"code": latest_code(visitor.sms_dir)})
+
+
 def then(steps, url):
     def reach(visitor, lang):
         steps(visitor, lang)
@@ -110,7 +153,21 @@ PAGES = [
     Page("auth.reset_sent", at("/{lang}/forgot-password/sent")),
     Page("auth.reset_password", reset_link),
     Page("auth.reset_done", at("/{lang}/forgot-password/done")),
-    Page("account.home", then(signed_in, "/{lang}/account"), customer=True),
+    Page("account.home", then(linked, "/{lang}/account"), customer=True),
+    Page("link.start", then(signed_in, "/{lang}/agreements/link"), customer=True),
+    Page("link.customer_number", then(signed_in, "/{lang}/agreements/link/customer-id"),
+         customer=True, markets=frozenset(IDENTITY_MARKETS)),
+    Page("link.code", then(contract_code_sent, "/{lang}/agreements/link/code"),
+         customer=True, markets=frozenset(CONTRACT_MARKETS)),
+    Page("link.blocked", then(signed_in, "/{lang}/agreements/link/blocked"), status=403,
+         customer=True),
+    Page("link.done", then(linked, "/{lang}/agreements/link/done"), customer=True),
+    Page("device.choose", then(identity_linked, "/{lang}/device"), customer=True,
+         markets=frozenset(IDENTITY_MARKETS)),
+    Page("device.code", then(device_code_sent, "/{lang}/device/code"), customer=True,
+         markets=frozenset(IDENTITY_MARKETS)),
+    Page("device.remembered", then(linked, "/{lang}/account/devices"), customer=True,
+         markets=frozenset(IDENTITY_MARKETS)),
 ]
 
 # Routes that are not pages: assets, probes, and POST-only actions (those
@@ -125,18 +182,26 @@ def get_endpoints(app):
 def visits(variants=VARIANTS):
     """(page, lang) pairs to crawl."""
     for page in PAGES:
-        for lang in (variants if page.per_variant else [variants[0]]):
+        langs = [lang for lang in variants if MARKET_OF[lang] in page.markets]
+        for lang in (langs if page.per_variant else langs[:1]):
             yield page, lang
 
 
 class FlaskVisitor:
     """A Flask test client as a visitor."""
 
-    def __init__(self, client, outbox_dir):
-        self.client, self.outbox_dir = client, outbox_dir
+    def __init__(self, client, outbox_dir, sms_dir):
+        self.client, self.outbox_dir, self.sms_dir = client, outbox_dir, sms_dir
 
     def get(self, url):
         return self.client.get(url)
+
+    def page_text(self, url):
+        return self.client.get(url).get_data(as_text=True)
+
+    def agreement(self, market):
+        with self.client.application.app_context():
+            return make_agreement(market)
 
     def form(self, url, data):
         page = self.client.get(url).get_data(as_text=True)

@@ -21,8 +21,10 @@ HOSTILE = [
     "../../etc/passwd", "x" * 10_000, "é" * 300, "😀" * 100, "a@b.c", "demo.en-ca@example.com",
     "Demo-Keyfob-2026", "y", "mr", "on", "0", "-1", "1e308", "null", "[]", "{}",
 ]
-FIELDS = ["csrf_token", "title", "first_name", "last_name", "email", "password", "accept_terms", "other"]
-PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca"}
+FIELDS = ["csrf_token", "title", "first_name", "last_name", "email", "password", "accept_terms",
+          "birth_day", "birth_month", "birth_year", "vin", "last_payment", "customer_number",
+          "contract_number", "code", "remember", "destination", "other"]
+PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca", "device_id": 1}
 
 
 def form_endpoints(app):

@@ -8,6 +8,7 @@ from domain.accounts import LoginResult, TokenState
 from forms.auth import ButtonForm, LoginForm
 from forms.register import EmailAddressForm, NewPasswordForm
 from forms.fields import personal_words
+from views.device import after_sign_in
 from views.web import (chosen_site, client_address, email_rate_limits, rate_limited,
                        redirect_to, render_page, too_many_requests)
 
@@ -34,7 +35,7 @@ def login():
             # flask-login adds a hash of the IP address and browser; we keep
             # no such data in the cookie (the server-side session is the check).
             session.pop("_id", None)
-            return redirect_to("account.home")
+            return after_sign_in(customer)
         if result is LoginResult.PENDING:
             return render_page("auth/not_activated.html", status=403)
         refused = True

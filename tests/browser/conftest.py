@@ -69,10 +69,24 @@ def _flask():
 
 
 class Server:
-    def __init__(self, base_url, outbox_dir, log_path):
+    def __init__(self, base_url, tmp, log_path):
         self.base_url = base_url
-        self.outbox_dir = outbox_dir
+        self.outbox_dir = tmp / "mail"
+        self.sms_dir = tmp / "sms"
+        self.database_path = tmp / "keyfob.sqlite3"
         self.log_path = log_path
+
+    def make_agreement(self, market, **values):
+        """An agreement in the server's database (see tests/linking_helpers.py):
+        the models are bound to its SQLite file for the moment."""
+        from peewee import SqliteDatabase
+
+        from domain.db import SQLITE_PRAGMAS
+        from linking_helpers import make_agreement
+        from models import Agreement, Payment
+        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
+        with db.bind_ctx([Agreement, Payment]), db.connection_context():
+            return make_agreement(market, **values)
 
     def url(self, path):
         return self.base_url + path
@@ -97,6 +111,7 @@ def server(tmp_path_factory):
         # Always a fresh SQLite file, even when DATABASE_URL points elsewhere.
         "DATABASE_URL": f"sqlite:///{tmp}/keyfob.sqlite3",
         "KEYFOB_MAIL_OUTBOX_DIR": str(tmp / "mail"),
+        "KEYFOB_SMS_OUTBOX_DIR": str(tmp / "sms"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
@@ -104,6 +119,8 @@ def server(tmp_path_factory):
         # 20 e-mails) would count the whole session as one visitor.
         "KEYFOB_RATE_LIMIT_LOGIN_PER_CLIENT": "[10000, 900]",
         "KEYFOB_RATE_LIMIT_EMAIL_PER_CLIENT": "[10000, 3600]",
+        "KEYFOB_LINK_ATTEMPTS_PER_CLIENT": "[10000, 3600]",
+        "KEYFOB_CODE_SENDS_PER_CLIENT": "[10000, 3600]",
         "PYTHONUNBUFFERED": "1",
     })
     app = ["--app", "app:create_app"]
@@ -115,7 +132,7 @@ def server(tmp_path_factory):
     log = open(log_path, "wb")
     process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", tmp / "mail", log_path)
+    server = Server(f"http://127.0.0.1:{port}", tmp, log_path)
     try:
         deadline = time.monotonic() + 20
         while True:
