@@ -202,6 +202,14 @@ class Mailbox:
                 pytest.fail(f"no new e-mail to {self.address} within {timeout} s")
             time.sleep(0.05)
 
+    def latest(self):
+        """The newest e-mail to this address. (The app writes an e-mail
+        before it answers the request that caused it.)"""
+        self.others.clear()
+        mine = [message for _path, message in self._unseen()]
+        assert mine, f"no e-mail to {self.address}"
+        return mine[-1]
+
     def assert_empty(self):
         unseen = self._unseen()
         assert not unseen, f"unexpected e-mail to {self.address}: {[m['Subject'] for _, m in unseen]}"

@@ -18,34 +18,11 @@ from playwright.sync_api import expect
 
 from gates import SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow
 from pages import VARIANTS, visits
+from visitor import BrowserVisitor
 
 DESKTOP = {"width": 1280, "height": 800}
 HTMX = re.compile(r"^/static/vendor/htmx-\d+\.\d+\.\d+\.min\.js$")
 HTML_LANG = {"en-ca": "en-CA", "fr-ca": "fr-CA", "de-at": "de-AT", "fr-fr": "fr-FR", "en-us": "en-US"}
-
-
-class BrowserVisitor:
-    """A browser context as a visitor of tests/pages.py."""
-
-    def __init__(self, context, server):
-        self.request = context.request
-        self.server = server
-        self.outbox_dir = str(server.outbox_dir)
-        self.sms_dir = str(server.sms_dir)
-
-    def get(self, url):
-        return self.request.get(url)
-
-    def page_text(self, url):
-        return self.request.get(url).text()
-
-    def agreement(self, market):
-        return self.server.make_agreement(market)
-
-    def form(self, url, data):
-        page = self.request.get(url).text()
-        token = re.search(r'name="csrf_token" value="([^"]*)"', page)
-        return self.request.post(url, form=dict(data, csrf_token=token.group(1) if token else ""))
 
 
 VISITS = [(page, lang) for page, lang in visits(VARIANTS) if not 300 <= page.status < 400]

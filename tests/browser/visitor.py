@@ -1,0 +1,28 @@
+"""A browser context as a visitor of tests/pages.py: the steps that lead to
+a page (registering, signing in, linking) go through the context's own
+request API, which shares the browser's cookies."""
+import re
+
+
+class BrowserVisitor:
+    """A browser context as a visitor of tests/pages.py."""
+
+    def __init__(self, context, server):
+        self.request = context.request
+        self.server = server
+        self.outbox_dir = str(server.outbox_dir)
+        self.sms_dir = str(server.sms_dir)
+
+    def get(self, url):
+        return self.request.get(url)
+
+    def page_text(self, url):
+        return self.request.get(url).text()
+
+    def agreement(self, market):
+        return self.server.make_agreement(market)
+
+    def form(self, url, data):
+        page = self.request.get(url).text()
+        token = re.search(r'name="csrf_token" value="([^"]*)"', page)
+        return self.request.post(url, form=dict(data, csrf_token=token.group(1) if token else ""))
