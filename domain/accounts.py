@@ -16,8 +16,9 @@ from domain import devices, outbox, passwords, sessions
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import MARKETS, SITES, site_code
+from domain.security_log import log_event
 from domain.tokens import digest, new_secret
-from models import Customer, SecurityEvent, Token
+from models import Customer, Token
 
 MAX_FAILED_LOGINS = 3
 
@@ -36,10 +37,6 @@ def normalized_email(address):
 def find_customer(market, address):
     return Customer.get_or_none(Customer.market == market,
                                 Customer.email_key == email_key(address))
-
-
-def log_event(kind, customer=None, detail=""):
-    SecurityEvent.create(kind=kind, customer=customer, detail=detail[:255])
 
 
 # --- e-mails ---------------------------------------------------------------

@@ -26,6 +26,7 @@ from domain import outbox, ratelimit
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import MARKETS, SITES, site_code
+from domain.security_log import log_event
 from models import OneTimeCode
 
 MAX_TRIES = 3
@@ -112,6 +113,7 @@ def _check_send_limits(customer, agreement, client):
 
 
 def _deliver(row, code, locale):
+    log_event(f"{row.purpose}_code_sent", row.customer_id, row.channel)
     market = MARKETS[row.customer.market]
     context = dict(code=code, brand=market.brand, minutes=current_app.config["CODE_MINUTES"],
                    purpose=row.purpose)

@@ -17,7 +17,7 @@ from enum import Enum
 from flask import current_app
 
 from domain import ratelimit
-from domain.accounts import log_event
+from domain.security_log import log_event
 from domain.clock import utcnow
 from domain.db import database
 from models import Agreement, Payment

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from conftest import make_app
 from domain import demo
-from models import Customer
+from models import Agreement, Customer
 
 HOSTILE = [
     "", " ", "\x00", "\r\n", "\u202e", "'; DROP TABLE customer; --", "\" OR 1=1 --",
@@ -51,9 +51,12 @@ PROFILE = (Customer.id, Customer.email, Customer.title, Customer.first_name, Cus
 
 
 def snapshot():
-    """What a customer saved. (Wrong passwords may count and lock: that is
-    the point of the counter, not a change of their data.)"""
-    return list(Customer.select(*PROFILE).order_by(Customer.id).tuples())
+    """What customers saved, and which agreement is whose. (Wrong passwords
+    may count and lock: that is the point of the counter, not a change of
+    their data.)"""
+    return (list(Customer.select(*PROFILE).order_by(Customer.id).tuples()),
+            list(Agreement.select(Agreement.id, Agreement.customer, Agreement.link_blocked_at)
+                 .order_by(Agreement.id).tuples()))
 
 
 def check_answer(response, lang="fr-CA"):
@@ -81,6 +84,23 @@ def test_random_form_values(fuzz_app, data, htmx):
     headers = {"HX-Request": "true"} if htmx else {}
     for url, methods in form_endpoints(fuzz_app):
         if "POST" in methods:
+            check_answer(client.post(url, data=MultiDict(data), headers=headers))
+    assert snapshot() == before
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=pairs, htmx=st.booleans())
+def test_random_form_values_signed_in(fuzz_app, data, htmx):
+    """The same, as a signed-in customer: the linking wizard, device codes
+    and every other form behind the sign-in."""
+    client = fuzz_app.test_client()
+    address = next(email for code, email in demo.LOGINS if code == "fr-ca")
+    signed_in = client.post("/fr-ca/login", data={"email": address, "password": demo.PASSWORD})
+    assert signed_in.status_code == 303 and "/login" not in signed_in.location
+    before = snapshot()
+    headers = {"HX-Request": "true"} if htmx else {}
+    for url, methods in form_endpoints(fuzz_app):
+        if "POST" in methods and "/logout" not in url:
             check_answer(client.post(url, data=MultiDict(data), headers=headers))
     assert snapshot() == before
 

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from domain import codes, devices, sessions
-from domain.accounts import log_event
+from domain.security_log import log_event
 from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
 from forms.link import DestinationForm, DeviceCodeForm
@@ -89,7 +89,6 @@ def choose():
                              current_locale(), client_address())
         except codes.Refused as refusal:
             return code_refused(refusal, form, "device/choose.html", options=options)
-        log_event("device_code_sent", current_user, destination.channel)
         session[DEVICE_CODE] = row.id
         return redirect_to("device.code")
     return render_page("device/choose.html", form=form, options=options, problem=None,
