@@ -28,7 +28,8 @@ def device_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.device_ok and devices.needs_authorization(current_user):
-            session["after_device"] = request.endpoint
+            if request.method == "GET" and set(request.view_args) <= {"lang"}:
+                session["after_device"] = request.endpoint     # back here afterwards
             return redirect_to("device.choose")
         return view(*args, **kwargs)
     return wrapped

@@ -13,7 +13,7 @@ from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
 from forms.link import CodeForm, ContractForm, CustomerNumberForm, IdentityForm
 from models import Agreement
-from views.device import code_problem, code_refused, send_again_form
+from views.device import code_problem, code_refused, device_required, send_again_form
 from views.web import (chosen_site, client_address, current_locale, format_money, redirect_to,
                        render_page, too_many_requests)
 
@@ -170,7 +170,7 @@ def blocked():
 
 
 @bp.route("/done")
-@login_required
+@device_required      # it names the vehicle and the contract
 def done():
     ids = session.get("linked") or []
     agreements = list(Agreement.select().where(Agreement.id.in_(ids),
