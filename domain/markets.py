@@ -8,9 +8,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from decimal import Decimal
+
 import phonenumbers
 from babel import Locale
 from babel.core import get_global
+
+from domain.payoff import ROUNDING, PayoffRules
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Market:
     device_authorization: bool = False
     # Countries whose phone numbers may receive a code by SMS.
     sms_countries: tuple = ()
+    payoff: PayoffRules = PayoffRules()
 
     @property
     def sites(self):
@@ -94,6 +99,7 @@ def load_markets(path):
         entry["sms_countries"] = tuple(entry.get("sms_countries", (entry["country"],)))
         if entry["link_method"] not in ("identity", "contract_code"):
             raise ValueError(f"market {key}: link_method must be identity or contract_code")
+        entry["payoff"] = payoff_rules(key, entry.get("payoff", {}))
         if entry["link_method"] == "contract_code":
             re.compile(entry["contract_number_pattern"])
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):
@@ -103,6 +109,17 @@ def load_markets(path):
         for locale in market.locales:
             SITES[site_code(locale)] = Site(site_code(locale), locale, market)
     return MARKETS
+
+
+def payoff_rules(key, table):
+    rules = PayoffRules(fee=Decimal(table.get("fee", "0.00")),
+                        lease_credit=Decimal(table.get("lease_credit", "0.00")),
+                        day_count=int(table.get("day_count", 365)),
+                        rounding=table.get("rounding", "half_up"))
+    if rules.rounding not in ROUNDING or rules.day_count not in (360, 365):
+        raise ValueError(f"market {key}: payoff rounding must be half_up or half_even, "
+                         "day_count 360 or 365")
+    return rules
 
 
 def best_site(accept_languages):
