@@ -37,7 +37,7 @@ class Check(Enum):
     WRONG = "wrong"            # tries are left
     EXPIRED = "expired"        # ask for a new code
     EXHAUSTED = "exhausted"    # no try left
-    GONE = "gone"              # used already, or not this customer's
+    GONE = "gone"              # used meanwhile (a double click) or replaced by a new code
 
 
 @dataclass
@@ -183,12 +183,18 @@ def resend(row, locale, client):
 
 # --- checking -------------------------------------------------------------------
 
-def open_code(code_id, customer_id, purpose):
-    """The code row a page works with, if it is this customer's and open."""
+def find(code_id, customer_id, purpose):
+    """The code row a page works with, used or not, if it is this customer's."""
     if not isinstance(code_id, int):
         return None
     return OneTimeCode.get_or_none(OneTimeCode.id == code_id, OneTimeCode.customer == customer_id,
-                                   OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_null())
+                                   OneTimeCode.purpose == purpose)
+
+
+def open_code(code_id, customer_id, purpose):
+    """The same, only while it can still be used."""
+    row = find(code_id, customer_id, purpose)
+    return row if row is not None and row.used_at is None else None
 
 
 def tries_left(row):

@@ -1,4 +1,5 @@
 """The database: SQLite in instance/ by default, PostgreSQL through DATABASE_URL."""
+import logging
 import os
 
 from peewee import DatabaseProxy
@@ -15,6 +16,20 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",     # safe with WAL, much faster than "full"
 }
+
+
+class HideQueryValues(logging.Filter):
+    """peewee logs every query with its values at DEBUG. The values are
+    personal data, password hashes, and in the outbox one-time codes until
+    they are sent: the log keeps the SQL only."""
+
+    def filter(self, record):
+        if isinstance(record.msg, tuple) and len(record.msg) == 2:
+            record.msg = (record.msg[0], "[values hidden]")
+        return True
+
+
+logging.getLogger("peewee").addFilter(HideQueryValues())
 
 
 def init_database(url):

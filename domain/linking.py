@@ -11,6 +11,7 @@ wrong, and so does an agreement linked to someone else (that one is written
 to the security log). Attempts are counted per account, per client address
 and per agreement found, in the database (domain.ratelimit).
 """
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -41,8 +42,11 @@ class Result:
 
 
 def same_name(typed, on_file):
-    """Names match "exactly" as a person means it: case and spaces aside."""
-    return " ".join(typed.split()).casefold() == " ".join(on_file.split()).casefold()
+    """Names match "exactly" as a person means it: case and spaces aside, and
+    however the keyboard composed the accents ("é" or "e" + "´")."""
+    def plain(name):
+        return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    return plain(typed) == plain(on_file)
 
 
 def last_payment(agreement):

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from domain import codes, devices, sessions
+from domain.db import database
 from domain.security_log import log_event
 from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
@@ -115,7 +116,10 @@ def code():
     form = DeviceCodeForm()
     problem = None
     if form.validate_on_submit():
-        verdict, left = codes.check(row, form.code.data)
+        with database.atomic():     # the code used and the device trusted, together
+            verdict, left = codes.check(row, form.code.data)
+            if verdict is codes.Check.OK:
+                sessions.mark_device_ok(current_user.session_key)
         if verdict is codes.Check.OK:
             session.pop(DEVICE_CODE, None)
             log_event("device_authorized", current_user)
@@ -126,7 +130,11 @@ def code():
                                     httponly=True, samesite="Lax",
                                     secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
             return response
-        if verdict in (codes.Check.EXHAUSTED, codes.Check.GONE):
+        if verdict is codes.Check.GONE:
+            # Used by a twin of this request (a double click), which has
+            # authorized the device; or replaced by a new code.
+            return redirect_to("device.code")
+        if verdict is codes.Check.EXHAUSTED:
             # Out of tries: this session ends; a new sign-in starts over.
             codes.close(row)
             log_event("device_code_exhausted", current_user)

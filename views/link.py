@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from domain import codes, devices, linking
+from domain.db import database
 from domain.linking import Outcome
 from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
@@ -110,10 +111,10 @@ def contract():
 
 
 def current_code():
-    row = codes.open_code(session.get(LINK_CODE), current_user.id, "link")
-    if row is None or market().link_method != "contract_code":
+    """The code row of this wizard, used or not (None outside it)."""
+    if market().link_method != "contract_code":
         return None
-    return row
+    return codes.find(session.get(LINK_CODE), current_user.id, "link")
 
 
 @bp.route("/code", methods=["GET", "POST"])
@@ -125,23 +126,33 @@ def code():
     agreement = Agreement.get_by_id(row.agreement_id)
     if agreement.link_blocked_at is not None:
         return redirect_to("link.blocked")
+    if agreement.customer_id == current_user.id:
+        # Linked by a twin of this request (a double click): carry on.
+        return linked(linking.Result(Outcome.LINKED, [agreement]))
+    if row.used_at is not None:
+        return redirect_to("link.start")
     form = CodeForm()
     problem = None
     if form.validate_on_submit():
-        verdict, left = codes.check(row, form.code.data)
+        # Using the code and linking commit together, so that a twin request
+        # never sees the code used and the agreement not linked.
+        with database.atomic():
+            verdict, left = codes.check(row, form.code.data)
+            if verdict is codes.Check.OK:
+                result = linking.link_checked(current_user, agreement)
         if verdict is codes.Check.OK:
             session.pop(LINK_CODE, None)
-            result = linking.link_checked(current_user, agreement)
             if result.outcome is Outcome.LINKED:
                 return linked(result)
             return refused_page(result, ContractForm(market().contract_number_pattern,
                                                      market().contract_number_example),
                                 "link/contract.html")
-        if verdict in (codes.Check.EXHAUSTED, codes.Check.GONE):
+        if verdict is codes.Check.EXHAUSTED:
             linking.block(current_user, agreement)
             codes.close(row)
-            session.pop(LINK_CODE, None)
             return redirect_to("link.blocked")
+        if verdict is codes.Check.GONE:
+            return redirect_to("link.code")     # see above: linked meanwhile, or start again
         problem = code_problem(verdict, left)
     return render_page("link/code.html", form=form, problem=problem, row=row,
                        masked=codes.mask_phone(row.destination), resend=send_again_form(),
@@ -152,8 +163,8 @@ def code():
 @login_required
 def resend():
     row = current_code()
-    if row is None or not ButtonForm().validate_on_submit():
-        return redirect_to("link.start")
+    if row is None or row.used_at is not None or not ButtonForm().validate_on_submit():
+        return redirect_to("link.code")
     try:
         codes.resend(row, current_locale(), client_address())
     except codes.Refused as refusal:
