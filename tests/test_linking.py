@@ -3,7 +3,6 @@ views/link.py): Canada by identity or customer ID, then the device step;
 France and Austria by contract number and an SMS code sent to the phone on
 file. Every mismatch gets one generic answer; attempts and codes are limited."""
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from domain.clock import utcnow
 from domain.db import database
 from domain.vin import with_check_digit
 from linking_helpers import identity_form, make_agreement
+from parallel import same_session_in_parallel
 from models import Agreement, OneTimeCode, SecurityEvent
 
 MISMATCH = ("We could not find an agreement with these details. Check them against your "
@@ -606,36 +606,6 @@ def test_austria_blocks_after_three_wrong_codes(client, outbox, sms, db):
 
 
 # --- the right code sent twice at once (a double click) ----------------------------------------
-
-def same_session_in_parallel(app, client, count, request):
-    """`request(c)` from `count` clients sharing `client`'s session cookie and
-    address, released at the same moment; their responses."""
-    barrier = threading.Barrier(count)
-    responses, failures = [], []
-    clients = []
-    for _ in range(count):
-        twin = app.test_client()
-        twin.environ_base.update(client.environ_base)
-        twin.set_cookie("keyfob", client.get_cookie("keyfob").value)
-        clients.append(twin)
-
-    def run(twin):
-        try:
-            barrier.wait(timeout=10)
-            responses.append(request(twin))
-        except Exception as error:      # shown by the assertion below
-            failures.append(error)
-        finally:
-            database.close()
-
-    threads = [threading.Thread(target=run, args=(twin,)) for twin in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert failures == []
-    return responses
-
 
 def test_right_code_sent_twice_at_once_links_without_blocking(app, outbox, sms, db):
     # A race: a few rounds, so that the requests overlap in at least one.
