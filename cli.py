@@ -1,5 +1,7 @@
 """Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
-send`, `flask accounts purge`, `flask translate extract|update|compile`."""
+send`, `flask accounts purge`, `flask agreements import`,
+`flask translate extract|update|compile`."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -8,7 +10,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from domain import demo, outbox, ratelimit
+from domain import agreement_import, demo, outbox, ratelimit
 from domain.accounts import purge_expired_registrations
 from domain.db import database, upgrade
 
@@ -20,11 +22,12 @@ db_cli = AppGroup("db", help="The database schema.")
 demo_cli = AppGroup("demo", help="Demo data.")
 outbox_cli = AppGroup("outbox", help="Outgoing e-mail.")
 accounts_cli = AppGroup("accounts", help="Customer accounts.")
+agreements_cli = AppGroup("agreements", help="Agreements from the lender's system.")
 translate_cli = AppGroup("translate", help="Translation catalogues (wraps pybabel).")
 
 
 def init_app(app):
-    for group in (db_cli, demo_cli, outbox_cli, accounts_cli, translate_cli):
+    for group in (db_cli, demo_cli, outbox_cli, accounts_cli, agreements_cli, translate_cli):
         app.cli.add_command(group)
 
 
@@ -70,6 +73,32 @@ def accounts_purge():
         deleted = purge_expired_registrations()
         ratelimit.purge_old()
     click.echo(f"deleted {deleted} expired registrations")
+
+
+@agreements_cli.command("import")
+@click.argument("agreements_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--payments", "payments_file", type=click.Path(exists=True, dir_okay=False),
+              help="A CSV of payments: market, contract_number, reference, paid_on, amount.")
+def agreements_import(agreements_file, payments_file):
+    """Load or update agreements (and payments) from CSV; bad rows are
+    reported with their line and not loaded. Exits 1 when a row was bad."""
+    # newline="" lets the csv module read quoted fields that hold line breaks.
+    with contextlib.ExitStack() as files, database.connection_context():
+        agreements = files.enter_context(open(agreements_file, encoding="utf-8-sig", newline=""))
+        payments = (files.enter_context(open(payments_file, encoding="utf-8-sig", newline=""))
+                    if payments_file else None)
+        try:
+            report = agreement_import.import_files(agreements, payments, agreements_file,
+                                                   payments_file or "payments")
+        except UnicodeDecodeError:
+            raise click.ClickException("the files must be UTF-8 text") from None
+    for name, line, problem in report.bad_rows:
+        click.echo(f"{name}:{line}: {problem}", err=True)
+    click.echo(f"agreements: {report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged; payments: {report.payments_created} created, "
+               f"{report.payments_unchanged} unchanged; {len(report.bad_rows)} bad rows")
+    if report.bad_rows:
+        raise SystemExit(1)
 
 
 def _pybabel(*args):

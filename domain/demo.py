@@ -1,5 +1,9 @@
-"""Demo data for `make run`: one active customer per language variant."""
-from domain import passwords
+"""Demo data for `make run`: one active customer per language variant, and
+agreements for every market that they (or a tester) can link, loaded from
+config/demo/ through the same checks as `flask agreements import`."""
+import os
+
+from domain import agreement_import, passwords
 from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
@@ -16,6 +20,8 @@ PEOPLE = {
     "en-us": ("", "Olivia", "Smith"),
 }
 
+DEMO_FILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "config", "demo")
 LOGINS = [(code, f"demo.{code}@example.com") for code in PEOPLE]
 
 
@@ -38,4 +44,13 @@ def load(if_empty=False):
                             email_key=email_key(email), title=title, first_name=first,
                             last_name=last, password_hash=password_hash,
                             status="active", activated_at=utcnow())
+    load_agreements()
     return LOGINS
+
+
+def load_agreements():
+    with open(os.path.join(DEMO_FILES, "agreements.csv"), encoding="utf-8", newline="") as a, \
+            open(os.path.join(DEMO_FILES, "payments.csv"), encoding="utf-8", newline="") as p:
+        report = agreement_import.import_files(a, p, "agreements.csv", "payments.csv")
+    if report.bad_rows:
+        raise ValueError(f"demo data: {report.bad_rows}")

@@ -110,7 +110,9 @@ def test_variant_words(locale, forbidden):
         for message in po or ():
             if message.id and all(forms(message)):
                 effective[message.id] = " ".join(forms(message))
-    offending = [text for text in effective.values() if re.search(forbidden, text, re.I)]
+    # "%(email)s" is a placeholder, not a word a customer reads.
+    offending = [text for text in effective.values()
+                 if re.search(forbidden, PLACEHOLDER.sub("", text), re.I)]
     assert not offending, offending[:3]
 
 

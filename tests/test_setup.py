@@ -7,7 +7,8 @@ from app import create_app
 from conftest import fresh_database_url, make_app
 from domain import demo
 from domain.db import database
-from models import Customer
+from domain.markets import MARKETS
+from models import Agreement, Customer
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path):
@@ -65,3 +66,17 @@ def test_demo_logins_work(app, runner):
         response = client.post(f"/{code}/login", data={"email": email, "password": demo.PASSWORD})
         assert response.status_code == 303, code
         client.post(f"/{code}/logout")
+
+
+def test_every_market_has_demo_agreements_and_a_listed_one_links(app, runner, db):
+    runner.invoke(args=["demo", "load"])
+    assert {a.market for a in Agreement.select()} == set(MARKETS)
+    client = app.test_client()
+    client.post("/en-ca/login", data={"email": "demo.en-ca@example.com", "password": demo.PASSWORD})
+    # The details the README gives a tester for Canada.
+    response = client.post("/en-ca/agreements/link", data={
+        "first_name": "Liam", "last_name": "Tremblay", "birth_day": "12", "birth_month": "6",
+        "birth_year": "1984", "vin": "WMWXU9C03R2T10001", "last_payment": "389.40"})
+    assert response.status_code == 303
+    assert Agreement.get(Agreement.contract_number == "70010001").customer.email == \
+        "demo.en-ca@example.com"
