@@ -2,12 +2,15 @@
 send`, `flask accounts purge`, `flask agreements import`,
 `flask translate extract|update|compile`."""
 import contextlib
+import glob
 import os
 import subprocess
 import sys
 import time
 
 import click
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 
 from domain import agreement_import, demo, outbox, ratelimit
@@ -123,4 +126,26 @@ def translate_update():
 @translate_cli.command("compile")
 def translate_compile():
     """Compile the catalogues to .mo files (not kept in git)."""
-    _pybabel("compile", "-d", TRANSLATIONS, "--statistics")
+    for po_path in sorted(glob.glob(os.path.join(TRANSLATIONS, "*", "LC_MESSAGES", "messages.po"))):
+        kept, total = compile_catalogue(po_path, po_path[:-3] + ".mo")
+        click.echo(f"{os.path.relpath(po_path, HERE)}: {kept} of {total} messages translated")
+
+
+def compile_catalogue(po_path, mo_path):
+    """Like `pybabel compile`, except for plurals left empty: pybabel writes
+    the English forms for them, which would then cover the language's own
+    translation in a regional catalogue (fr_CA over fr). Here they are left
+    out, like any other untranslated message."""
+    with open(po_path, "rb") as f:
+        catalog = read_po(f)
+    total = sum(1 for m in catalog if m.id)
+    for message in list(catalog):
+        if message.id and (message.fuzzy or not all(forms_of(message))):
+            del catalog[message.id]
+    with open(mo_path, "wb") as f:
+        write_mo(f, catalog)
+    return sum(1 for m in catalog if m.id), total
+
+
+def forms_of(message):
+    return message.string if isinstance(message.string, (list, tuple)) else [message.string]

@@ -5,6 +5,7 @@ import email
 import email.policy
 import glob
 import os
+import html as html_module
 import re
 
 import pytest
@@ -174,7 +175,8 @@ def login(client, lang="en-ca", email="ana.silva@example.com", password=PASSWORD
 def errors(response):
     """The field errors shown on a page, as text."""
     html = response.get_data(as_text=True)
-    return [re.sub(r"<[^>]+>", "", e).replace("Error: ", "").strip()
+    # Without the hidden "Error:" prefix (in the page's language) and markup.
+    return [html_module.unescape(re.sub(r'<span class="vh">.*?</span>|<[^>]+>', "", e)).strip()
             for e in re.findall(r'<p class="error"[^>]*>(.*?)</p>', html)]
 
 

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, ngettext
 
 from domain.i18n import fallback_chain
 from domain.markets import load_markets
@@ -129,3 +130,17 @@ def test_templates_have_no_text_outside_gettext():
         if words:
             leftovers.append((os.path.relpath(path, ROOT), words[:5]))
     assert not leftovers
+
+
+@pytest.mark.parametrize("variant", ["fr_CA", "de_AT"])
+def test_a_plural_a_regional_catalogue_leaves_empty_shows_the_language(app, variant):
+    """pybabel would compile an empty plural as the English forms, covering
+    the language's translation; `flask translate compile` leaves it out."""
+    regional, language = catalogue(variant), catalogue(variant.split("_")[0])
+    plurals = [m for m in regional if m.id and isinstance(m.id, tuple) and not any(forms(m))]
+    assert plurals, "the test needs a plural the regional catalogue leaves to its language"
+    with app.test_request_context(), force_locale(variant):
+        for message in plurals:
+            values = {name: "x" for name in PLACEHOLDER.findall(message.id[1]) if name != "num"}
+            expected = language[message.id].string[1] % dict(values, num=2)
+            assert ngettext(message.id[0], message.id[1], 2, **values) == expected

@@ -2,6 +2,7 @@
 views/link.py): Canada by identity or customer ID, then the device step;
 France and Austria by contract number and an SMS code sent to the phone on
 file. Every mismatch gets one generic answer; attempts and codes are limited."""
+import html as html_module
 import re
 from datetime import timedelta
 
@@ -48,12 +49,14 @@ def problem_of(response):
     html = response.get_data(as_text=True)
     match = re.search(r'<div class="error-summary".*?<ul>\s*<li>(.*?)</li>', html, re.S)
     assert match, "no error summary on the page"
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
 
 def translated(app, locale, message, **values):
+    """`message` in `locale`, its spaces (French has no-break ones) made plain
+    as problem_of() makes them."""
     with app.test_request_context(), force_locale(locale):
-        return gettext(message, **values)
+        return " ".join(gettext(message, **values).split())
 
 
 def not_right(app, locale, left):
