@@ -24,7 +24,10 @@ def test_overflow_is_found(new_page):
     page = new_page(viewport=SMALL_SCREEN)
     page.goto("/en-ca/login")
     assert horizontal_overflow(page) == []
-    page.evaluate("document.querySelector('main h1').textContent = 'x'.repeat(200)")
+    # Something wider than the screen that no line break can help: a table
+    # of many cells in a row.
+    page.evaluate("document.querySelector('main h1').insertAdjacentHTML('afterend',"
+                  " '<table><tr>' + '<td>xxxxxxxx</td>'.repeat(40) + '</tr></table>')")
     assert horizontal_overflow(page) != []
 
 
