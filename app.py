@@ -10,7 +10,8 @@ from domain import passwords
 from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
-from views import account, auth, device, errors, link, register, site, web
+from views import (account, agreements, auth, device, errors, link, payoff, profile, register,
+                   service, site, web)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -52,6 +53,8 @@ DEFAULTS = dict(
     LINK_ATTEMPTS_PER_AGREEMENT=(5, 86400),
     LINK_ATTEMPTS_PER_CLIENT=(30, 3600),
     DEVICE_REMEMBER_DAYS=90,
+    # The profile asks for the password again when it was typed longer ago.
+    PROFILE_REAUTH_MINUTES=15,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
     PASSWORD_HASH_MEMORY_COST=None,
     SESSION_COOKIE_NAME="keyfob",
@@ -74,6 +77,7 @@ def create_app(test_config=None, instance_path=None):
     app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "keyfob.sqlite3")
     app.config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "mail")
     app.config["SMS_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "sms")
+    app.config["DOCUMENTS_DIR"] = os.path.join(app.instance_path, "documents")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KEYFOB")
     if os.environ.get("DATABASE_URL"):
@@ -94,7 +98,8 @@ def create_app(test_config=None, instance_path=None):
     login_manager.init_app(app)
 
     web.init_app(app)
-    for module in (site, register, auth, account, link, device):
+    for module in (site, register, auth, account, link, device, agreements, payoff, profile,
+                   service):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -13,7 +13,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 
-from domain import agreement_import, demo, outbox, ratelimit
+from domain import agreement_import, demo, documents, outbox, ratelimit
 from domain.accounts import purge_expired_registrations
 from domain.db import database, upgrade
 
@@ -26,11 +26,13 @@ demo_cli = AppGroup("demo", help="Demo data.")
 outbox_cli = AppGroup("outbox", help="Outgoing e-mail.")
 accounts_cli = AppGroup("accounts", help="Customer accounts.")
 agreements_cli = AppGroup("agreements", help="Agreements from the lender's system.")
+documents_cli = AppGroup("documents", help="Statements and letters of agreements.")
 translate_cli = AppGroup("translate", help="Translation catalogues (wraps pybabel).")
 
 
 def init_app(app):
-    for group in (db_cli, demo_cli, outbox_cli, accounts_cli, agreements_cli, translate_cli):
+    for group in (db_cli, demo_cli, outbox_cli, accounts_cli, agreements_cli, documents_cli,
+                  translate_cli):
         app.cli.add_command(group)
 
 
@@ -95,13 +97,35 @@ def agreements_import(agreements_file, payments_file):
                                                    payments_file or "payments")
         except UnicodeDecodeError:
             raise click.ClickException("the files must be UTF-8 text") from None
-    for name, line, problem in report.bad_rows:
+    finish_import(report.bad_rows,
+                  f"agreements: {report.created} created, {report.updated} updated, "
+                  f"{report.unchanged} unchanged; payments: {report.payments_created} created, "
+                  f"{report.payments_unchanged} unchanged")
+
+
+def finish_import(bad_rows, summary):
+    """Print each bad row as file:line: problem, then the summary; exit 1
+    when a row was bad, so that a script notices."""
+    for name, line, problem in bad_rows:
         click.echo(f"{name}:{line}: {problem}", err=True)
-    click.echo(f"agreements: {report.created} created, {report.updated} updated, "
-               f"{report.unchanged} unchanged; payments: {report.payments_created} created, "
-               f"{report.payments_unchanged} unchanged; {len(report.bad_rows)} bad rows")
-    if report.bad_rows:
+    click.echo(f"{summary}; {len(bad_rows)} bad rows")
+    if bad_rows:
         raise SystemExit(1)
+
+
+@documents_cli.command("import")
+@click.argument("mapping", type=click.Path(exists=True, dir_okay=False))
+def documents_import(mapping):
+    """Add the PDFs a CSV lists (market, contract_number, kind, title,
+    issued_on, file) to their agreements; bad rows are reported with their
+    line and skipped. Exits 1 when a row was bad."""
+    with database.connection_context():
+        try:
+            report = documents.import_mapping(mapping)
+        except UnicodeDecodeError:
+            raise click.ClickException("the file must be UTF-8 text") from None
+    finish_import(report.bad_rows,
+                  f"documents: {report.created} added, {report.unchanged} there already")
 
 
 def _pybabel(*args):

@@ -58,6 +58,12 @@ class Customer(BaseModel):
     created_at = DateTimeField(default=utcnow)
     activated_at = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
+    # Contact details the customer keeps up to date (the profile). The phone
+    # is set only once a code sent to it was typed back.
+    phone = CharField(max_length=20, default="")        # E.164
+    street = CharField(max_length=200, default="")
+    postal_code = CharField(max_length=16, default="")
+    city = CharField(max_length=100, default="")
 
     class Meta:
         indexes = ((("market", "email_key"), True),)
@@ -81,8 +87,9 @@ class Token(BaseModel):
     """A single-use secret sent by e-mail; only its SHA-256 is kept."""
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="tokens", on_delete="CASCADE")
-    purpose = CharField(max_length=16)        # activate | reset
+    purpose = CharField(max_length=16)        # activate | reset | email
     token_hash = CharField(max_length=64, unique=True)
+    payload = CharField(max_length=254, default="")   # "email": the new address
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
@@ -97,6 +104,9 @@ class LoginSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
+    # When the password was last typed in this session (sign-in, or again
+    # before a change to the profile).
+    authenticated_at = DateTimeField(default=utcnow)
     # This browser proved, by a code or a remembered-device cookie, that it
     # may show agreement data (markets with device authorization).
     device_ok = BooleanField(default=False)
@@ -225,6 +235,71 @@ class RememberedDevice(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class Document(BaseModel):
+    """A statement or letter of an agreement (`flask documents import`). The
+    file is kept outside static/ under a random name."""
+    id = AutoField()
+    agreement = ForeignKeyField(Agreement, backref="documents", on_delete="CASCADE")
+    kind = CharField(max_length=16)                # statement | letter
+    title = CharField(max_length=200)
+    issued_on = DateField()
+    stored_name = CharField(max_length=64, unique=True)
+    original_name = CharField(max_length=255)      # the lender's, for idempotent imports
+    size = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    opened_at = DateTimeField(null=True)           # new until the customer opens it
+
+    class Meta:
+        indexes = ((("agreement", "issued_on"), False),
+                   (("agreement", "original_name"), True))
+
+
+class PayoffQuote(BaseModel):
+    """A payoff quote as given to the customer: numbered, kept, valid until
+    its date. Lines are JSON [[what, "amount"], ...], amounts as strings."""
+    id = AutoField()
+    number = CharField(max_length=24, unique=True)
+    agreement = ForeignKeyField(Agreement, on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    payoff_date = DateField()
+    currency = CharField(max_length=3)
+    lines = TextField()
+    total = FixedDecimalField()
+    remaining_payments = IntegerField(default=0)
+    interest_days = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Thread(BaseModel):
+    """A conversation with customer care: a message the customer wrote, or a
+    service request (kind "service", its topic the request type)."""
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="threads", on_delete="CASCADE")
+    market = CharField(max_length=8)
+    agreement = ForeignKeyField(Agreement, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=16, default="message")   # message | service
+    topic = CharField(max_length=32)
+    status = CharField(max_length=16, default="open")    # open | closed
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    customer_unread = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("customer", "updated_at"), False),
+                   (("market", "status", "updated_at"), False))
+
+
+class Message(BaseModel):
+    id = AutoField()
+    thread = ForeignKeyField(Thread, backref="messages", on_delete="CASCADE")
+    author = CharField(max_length=8)               # customer | staff
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("thread", "created_at"), False),)
+
+
 class SecurityEvent(BaseModel):
     id = AutoField()
     kind = CharField(max_length=32)
@@ -234,4 +309,5 @@ class SecurityEvent(BaseModel):
 
 
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
-              RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice]
+              RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
+              Document, PayoffQuote, Thread, Message]

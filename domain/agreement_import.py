@@ -250,12 +250,20 @@ def save_agreement(values, report):
         report.unchanged += 1
 
 
-def save_payment(line, values, name, report):
+def agreement_of_row(values, name, line, report):
+    """The agreement a row of another file points to; when there is none,
+    the row is reported bad and None returned."""
     agreement = Agreement.get_or_none(Agreement.market == values["market"],
                                       Agreement.contract_number == values["contract_number"])
     if agreement is None:
         report.bad_rows.append((name, line, f"no agreement {values['contract_number']} "
                                 f"in market {values['market']}"))
+    return agreement
+
+
+def save_payment(line, values, name, report):
+    agreement = agreement_of_row(values, name, line, report)
+    if agreement is None:
         return
     existing = Payment.get_or_none(Payment.agreement == agreement.id,
                                    Payment.reference == values["reference"])

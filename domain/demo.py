@@ -1,9 +1,10 @@
 """Demo data for `make run`: one active customer per language variant, and
-agreements for every market that they (or a tester) can link, loaded from
-config/demo/ through the same checks as `flask agreements import`."""
+agreements for every market that they (or a tester) can link, with a
+statement or letter each, loaded from config/demo/ through the same checks
+as `flask agreements import` and `flask documents import`."""
 import os
 
-from domain import agreement_import, passwords
+from domain import agreement_import, documents, passwords
 from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
@@ -54,3 +55,6 @@ def load_agreements():
         report = agreement_import.import_files(a, p, "agreements.csv", "payments.csv")
     if report.bad_rows:
         raise ValueError(f"demo data: {report.bad_rows}")
+    report = documents.import_mapping(os.path.join(DEMO_FILES, "documents.csv"))
+    if report.bad_rows:
+        raise ValueError(f"demo documents: {report.bad_rows}")

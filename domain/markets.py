@@ -15,6 +15,7 @@ from babel import Locale
 from babel.core import get_global
 
 from domain.payoff import ROUNDING, PayoffRules
+from domain.service import REQUEST_KINDS
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Market:
     # Countries whose phone numbers may receive a code by SMS.
     sms_countries: tuple = ()
     payoff: PayoffRules = PayoffRules()
+    # The service requests customers can make online (domain.service).
+    service_requests: tuple = ("payment_date", "document_copy")
 
     @property
     def sites(self):
@@ -100,6 +103,11 @@ def load_markets(path):
         if entry["link_method"] not in ("identity", "contract_code"):
             raise ValueError(f"market {key}: link_method must be identity or contract_code")
         entry["payoff"] = payoff_rules(key, entry.get("payoff", {}))
+        if "service_requests" in entry:
+            entry["service_requests"] = tuple(entry["service_requests"])
+            unknown = set(entry["service_requests"]) - set(REQUEST_KINDS)
+            if unknown:
+                raise ValueError(f"market {key}: unknown service requests {sorted(unknown)}")
         if entry["link_method"] == "contract_code":
             re.compile(entry["contract_number_pattern"])
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):

@@ -48,6 +48,22 @@ class PlainText:
             raise StopValidation(_l("Remove the special characters from this field."))
 
 
+class MultilineText:
+    """Text typed in a box of several lines: at most `maximum` characters
+    (Windows line ends counted as one), line breaks and tabs allowed, no
+    other control characters."""
+
+    def __init__(self, too_long, maximum):
+        self.too_long, self.maximum = too_long, maximum
+
+    def __call__(self, form, field):
+        field.data = (field.data or "").replace("\r\n", "\n")
+        if len(field.data) > self.maximum:
+            raise StopValidation(self.too_long)
+        if has_control_characters(field.data.replace("\n", "").replace("\t", "")):
+            raise StopValidation(_l("Remove the special characters from this field."))
+
+
 class EmailAddress:
     def __call__(self, form, field):
         if len(field.data) > EMAIL_MAX:

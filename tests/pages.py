@@ -12,7 +12,9 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
+from urllib.parse import urlparse
 
 from linking_helpers import identity_form, make_agreement
 
@@ -126,6 +128,52 @@ def linked(visitor, lang):
         visitor.form(f"/{lang}/agreements/link/code", {"code": latest_code(visitor.sms_dir)})
 
 
+def of_agreement(steps, url):
+    """After `steps` (which link an agreement), `url` with {id} the agreement's."""
+    def reach(visitor, lang):
+        steps(visitor, lang)
+        return url.format(lang=lang, id=visitor.last_agreement.id)
+    return reach
+
+
+def service_request_sent(visitor, lang):
+    linked(visitor, lang)
+    answer = visitor.form(f"/{lang}/service-requests/document_copy/{visitor.last_agreement.id}",
+                          {"document": "contract"})
+    # A Flask response is the 303 itself; a browser's has followed it.
+    return urlparse(getattr(answer, "location", None) or answer.url).path
+
+
+def payoff_quote_made(visitor, lang):
+    """A payoff quote asked for; the quote page's path."""
+    linked(visitor, lang)
+    # Two days after today in UTC is within the 30 days of every market's
+    # today, whatever its time zone (the browser's server clock is not frozen).
+    day = (datetime.now(timezone.utc) + timedelta(days=2)).date()
+    answer = visitor.form(f"/{lang}/agreements/{visitor.last_agreement.id}/payoff",
+                          {"payoff_day": str(day.day), "payoff_month": str(day.month),
+                           "payoff_year": str(day.year)})
+    return urlparse(getattr(answer, "location", None) or answer.url).path
+
+
+# A mobile number of each market that is no agreement's (those end in 42).
+PROFILE_PHONES = {"ca": "613 555 0143", "us": "202 555 0143", "at": "0664 1234543",
+                  "fr": "06 12 34 56 43"}
+
+
+def phone_code_sent(visitor, lang):
+    linked(visitor, lang)
+    visitor.form(f"/{lang}/profile/phone", {"phone": PROFILE_PHONES[MARKET_OF[lang]]})
+
+
+def email_change_link(visitor, lang):
+    """The confirmation link of a new e-mail address."""
+    linked(visitor, lang)
+    address = new_address()
+    visitor.form(f"/{lang}/profile/email", {"email": address})
+    return latest_link(visitor.outbox_dir, address, "/profile/email/confirm/")
+
+
 def then(steps, url):
     def reach(visitor, lang):
         steps(visitor, lang)
@@ -168,11 +216,35 @@ PAGES = [
          markets=frozenset(IDENTITY_MARKETS)),
     Page("device.remembered", then(linked, "/{lang}/account/devices"), customer=True,
          markets=frozenset(IDENTITY_MARKETS)),
+    # --- agreements, documents, service requests
+    Page("agreements.detail", of_agreement(linked, "/{lang}/agreements/{id}"), customer=True),
+    Page("service.start", then(linked, "/{lang}/service-requests"), customer=True),
+    Page("service.details", of_agreement(linked, "/{lang}/service-requests/payment_date/{id}"),
+         customer=True),
+    Page("service.sent", service_request_sent, customer=True),
+    # --- payoff quotes
+    Page("payoff.start", of_agreement(linked, "/{lang}/agreements/{id}/payoff"), customer=True),
+    Page("payoff.quote", payoff_quote_made, customer=True),
+    # --- profile
+    Page("profile.overview", then(linked, "/{lang}/profile"), customer=True),
+    Page("profile.confirm_password", then(linked, "/{lang}/profile/confirm-password"),
+         customer=True),
+    Page("profile.address", then(linked, "/{lang}/profile/address"), customer=True),
+    Page("profile.phone", then(linked, "/{lang}/profile/phone"), customer=True),
+    Page("profile.phone_code", then(phone_code_sent, "/{lang}/profile/phone/code"), customer=True),
+    Page("profile.email", then(linked, "/{lang}/profile/email"), customer=True),
+    Page("profile.email_sent", then(linked, "/{lang}/profile/email/sent"), customer=True),
+    Page("profile.email_confirm", email_change_link),
+    Page("profile.email_changed", at("/{lang}/profile/email/changed")),
+    Page("profile.password", then(linked, "/{lang}/profile/password"), customer=True),
+    Page("profile.language", then(linked, "/{lang}/profile/language"), customer=True),
 ]
 
 # Routes that are not pages: assets, probes, and POST-only actions (those
 # are exercised by the flows and by test_fuzz.py).
-NOT_PAGES = {"static", "site.theme", "site.healthz"}
+NOT_PAGES = {"static", "site.theme", "site.healthz",
+             "agreements.document",     # a PDF: tests/test_dashboard.py downloads it
+             "payoff.pdf"}              # a PDF: tests/test_payoff_pages.py downloads it
 
 
 def get_endpoints(app):
@@ -200,8 +272,10 @@ class FlaskVisitor:
         return self.client.get(url).get_data(as_text=True)
 
     def agreement(self, market):
+        # Kept: pages of an agreement need its id in their URL.
         with self.client.application.app_context():
-            return make_agreement(market)
+            self.last_agreement = make_agreement(market)
+        return self.last_agreement
 
     def form(self, url, data):
         page = self.client.get(url).get_data(as_text=True)

@@ -24,7 +24,9 @@ HOSTILE = [
 FIELDS = ["csrf_token", "title", "first_name", "last_name", "email", "password", "accept_terms",
           "birth_day", "birth_month", "birth_year", "vin", "last_payment", "customer_number",
           "contract_number", "code", "remember", "destination", "other"]
-PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca", "device_id": 1}
+PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca", "device_id": 1,
+              "agreement_id": 1, "document_id": 1, "number": "Q-2026-000001",
+              "kind": "payment_date", "thread_id": 1}
 
 
 def form_endpoints(app):

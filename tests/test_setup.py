@@ -8,7 +8,7 @@ from conftest import fresh_database_url, make_app
 from domain import demo
 from domain.db import database
 from domain.markets import MARKETS
-from models import Agreement, Customer
+from models import Agreement, Customer, Document
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path):
@@ -71,6 +71,7 @@ def test_demo_logins_work(app, runner):
 def test_every_market_has_demo_agreements_and_a_listed_one_links(app, runner, db):
     runner.invoke(args=["demo", "load"])
     assert {a.market for a in Agreement.select()} == set(MARKETS)
+    assert {d.agreement.market for d in Document.select()} == set(MARKETS)
     client = app.test_client()
     client.post("/en-ca/login", data={"email": "demo.en-ca@example.com", "password": demo.PASSWORD})
     # The details the README gives a tester for Canada.
@@ -80,3 +81,12 @@ def test_every_market_has_demo_agreements_and_a_listed_one_links(app, runner, db
     assert response.status_code == 303
     assert Agreement.get(Agreement.contract_number == "70010001").customer.email == \
         "demo.en-ca@example.com"
+
+
+def test_no_two_test_files_share_a_name():
+    """tests/ and tests/browser/ are not packages: pytest imports both as
+    top-level modules, and a second file of the same name stops the run."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    names = [name for _dir, _subdirs, files in os.walk(root) for name in files
+             if name.startswith("test_") and name.endswith(".py")]
+    assert sorted(names) == sorted(set(names))

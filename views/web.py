@@ -4,6 +4,7 @@ the one helper that answers with a full page or only its fragment."""
 import hashlib
 import os
 
+from babel import numbers
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date
 from flask_login import current_user
@@ -35,6 +36,7 @@ def init_app(app):
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["percent"] = format_rate
     app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
 
 
@@ -195,6 +197,13 @@ def _security_headers(response):
 
 def format_money(amount, currency=None):
     return format_currency(amount, currency or chosen_site().market.currency)
+
+
+def format_rate(rate_percent):
+    """A yearly rate kept in percent (4.9900) as the locale writes it: 4.99%,
+    4,99 %."""
+    return numbers.format_percent(rate_percent / 100, locale=current_locale(),
+                                  decimal_quantization=False)
 
 
 def theme_version(market):

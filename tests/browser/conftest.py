@@ -88,6 +88,24 @@ class Server:
         with db.bind_ctx([Agreement, Payment]), db.connection_context():
             return make_agreement(market, **values)
 
+    def add_document(self, agreement, title, content):
+        """A PDF for `agreement`, as `flask documents import` would add it."""
+        from datetime import date
+
+        from peewee import SqliteDatabase
+
+        from domain.db import SQLITE_PRAGMAS
+        from models import Document
+        folder = self.database_path.parent / "documents"
+        folder.mkdir(exist_ok=True)
+        stored_name = secrets.token_hex(16) + ".pdf"
+        (folder / stored_name).write_bytes(content)
+        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
+        with db.bind_ctx([Document]), db.connection_context():
+            return Document.create(agreement=agreement.id, kind="statement", title=title,
+                                   issued_on=date(2026, 10, 31), stored_name=stored_name,
+                                   original_name=stored_name, size=len(content))
+
     def url(self, path):
         return self.base_url + path
 
@@ -112,6 +130,7 @@ def server(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{tmp}/keyfob.sqlite3",
         "KEYFOB_MAIL_OUTBOX_DIR": str(tmp / "mail"),
         "KEYFOB_SMS_OUTBOX_DIR": str(tmp / "sms"),
+        "KEYFOB_DOCUMENTS_DIR": str(tmp / "documents"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",

@@ -20,7 +20,9 @@ class BrowserVisitor:
         return self.request.get(url).text()
 
     def agreement(self, market):
-        return self.server.make_agreement(market)
+        # Kept: pages of an agreement need its id in their URL.
+        self.last_agreement = self.server.make_agreement(market)
+        return self.last_agreement
 
     def form(self, url, data):
         page = self.request.get(url).text()

@@ -1,0 +1,116 @@
+"""Statements and letters of an agreement.
+
+The operator loads them with `flask documents import MAPPING.csv`: each row
+names a PDF (relative to the CSV's folder) and the agreement it belongs to.
+A file is accepted by its content (a PDF, whatever its name says), copied
+under a random name into the documents folder (outside static/, served only
+through the owner's download URL), and found again by its agreement and
+original name, so a second run changes nothing.
+
+Columns: market, contract_number, kind (statement|letter), title, issued_on, file.
+"""
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+
+import filetype
+from flask import current_app
+
+from domain.agreement_import import (BadValue, agreement_of_row, contract_number, iso_date,
+                                     market_of, read_rows, text)
+from domain.clock import utcnow
+from domain.db import database
+from models import Document
+
+COLUMNS = ("market", "contract_number", "kind", "title", "issued_on", "file")
+KINDS = ("statement", "letter")
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Report:
+    created: int = 0
+    unchanged: int = 0
+    bad_rows: list = field(default_factory=list)
+
+
+def documents_dir():
+    return current_app.config["DOCUMENTS_DIR"]
+
+
+def path_of(document):
+    return os.path.join(documents_dir(), document.stored_name)
+
+
+def is_pdf(path):
+    """By the bytes, not the name: filetype reads the file's signature."""
+    kind = filetype.guess(path)
+    return kind is not None and kind.mime == "application/pdf"
+
+
+def checked_row(folder):
+    def check(row):
+        kind = (row.get("kind") or "").strip().lower()
+        if kind not in KINDS:
+            raise BadValue("kind must be statement or letter")
+        name = text(row.get("file"), "file", 255)
+        path = os.path.normpath(os.path.join(folder, name))
+        if os.path.isabs(name) or not path.startswith(os.path.normpath(folder) + os.sep):
+            raise BadValue("file must be a path inside the CSV's folder")
+        if not os.path.isfile(path):
+            raise BadValue(f"file {name} does not exist")
+        if os.path.getsize(path) > MAX_BYTES:
+            raise BadValue(f"file {name} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        if not is_pdf(path):
+            raise BadValue(f"file {name} is not a PDF")
+        market = market_of(row)
+        return dict(market=market.key, contract_number=contract_number(row, market),
+                    kind=kind, title=text(row.get("title"), "title", 200),
+                    issued_on=iso_date(row.get("issued_on"), "issued_on"),
+                    original_name=name, path=path)
+    return check
+
+
+def import_mapping(csv_path):
+    report = Report()
+    folder = os.path.dirname(os.path.abspath(csv_path))
+    name = os.path.basename(csv_path)
+    with open(csv_path, encoding="utf-8-sig", newline="") as stream:
+        rows = read_rows(stream, name, COLUMNS, checked_row(folder), report)
+    os.makedirs(documents_dir(), exist_ok=True)
+    with database.atomic():
+        for line, values in rows:
+            agreement = agreement_of_row(values, name, line, report)
+            if agreement is None:
+                continue
+            if Document.select().where(Document.agreement == agreement.id,
+                                       Document.original_name == values["original_name"]).exists():
+                report.unchanged += 1
+                continue
+            add(agreement, values["kind"], values["title"], values["issued_on"],
+                values["original_name"], values["path"])
+            report.created += 1
+    report.bad_rows.sort()
+    return report
+
+
+def add(agreement, kind, title, issued_on, original_name, source_path):
+    stored_name = secrets.token_hex(16) + ".pdf"
+    shutil.copyfile(source_path, os.path.join(documents_dir(), stored_name))
+    return Document.create(agreement=agreement, kind=kind, title=title, issued_on=issued_on,
+                           stored_name=stored_name, original_name=original_name,
+                           size=os.path.getsize(source_path))
+
+
+def mark_opened(document):
+    """New until opened: the first download clears the mark."""
+    Document.update(opened_at=utcnow()).where(Document.id == document.id,
+                                              Document.opened_at.is_null()).execute()
+
+
+def download_name(document):
+    """A safe file name for Content-Disposition: the title's letters and
+    digits, and the date."""
+    stem = "".join(c if c.isalnum() else "-" for c in document.title).strip("-")[:60] or "document"
+    return f"{stem}-{document.issued_on.isoformat()}.pdf"

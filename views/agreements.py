@@ -1,0 +1,52 @@
+"""An agreement's page: terms, payments (paged), documents to download.
+Every URL with an agreement in it goes through owned_agreement(), so that
+another customer's agreement answers the same 404 as a missing one."""
+from flask import Blueprint, abort, request, send_file
+from flask_login import current_user
+
+from domain import agreements, documents
+from domain.clock import today_in
+from models import Agreement, Document
+from views.device import device_required
+from views.web import chosen_site, render_page
+
+bp = Blueprint("agreements", __name__, url_prefix="/<lang>/agreements")
+
+
+def owned_agreement(agreement_id):
+    """The signed-in customer's agreement, or 404 (never 403: whether an
+    agreement exists is not for others to learn)."""
+    agreement = Agreement.get_or_none(Agreement.id == agreement_id,
+                                      Agreement.customer == current_user.id)
+    if agreement is None:
+        abort(404)
+    return agreement
+
+
+@bp.route("/<int:agreement_id>")
+@device_required
+def detail(agreement_id):
+    agreement = owned_agreement(agreement_id)
+    page = request.args.get("page", 1, type=int)
+    payments, page, pages = agreements.payments_page(agreement, page)
+    today = today_in(chosen_site().market.timezone)
+    return render_page("agreements/detail.html", agreement=agreement, payments=payments,
+                       page=page, pages=pages, next_due=agreements.next_due(agreement, today),
+                       maturity=agreements.maturity(agreement),
+                       documents=agreements.documents(agreement))
+
+
+@bp.route("/<int:agreement_id>/documents/<int:document_id>")
+@device_required
+def document(agreement_id, document_id):
+    agreement = owned_agreement(agreement_id)
+    row = Document.get_or_none(Document.id == document_id, Document.agreement == agreement.id)
+    if row is None:
+        abort(404)
+    documents.mark_opened(row)
+    response = send_file(documents.path_of(row), mimetype="application/pdf", as_attachment=True,
+                         download_name=documents.download_name(row), max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    # Opened in a tab anyway, the file may run nothing of ours.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -1,0 +1,301 @@
+"""The customer's profile: address, phone (verified by a code), e-mail
+(confirmed at the new address), password, language. Every change needs a
+password typed in the last PROFILE_REAUTH_MINUTES; the confirmation link of
+a new e-mail address works signed out too (it may be opened on another
+device)."""
+from functools import wraps
+
+from flask import Blueprint, flash, request, session
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from domain import codes, profile, sessions
+from domain.markets import site_code
+from domain.profile import EmailChange, PasswordCheck
+from forms.auth import ButtonForm
+from forms.link import CodeForm
+from forms.profile import (AddressForm, ConfirmPasswordForm, EmailForm, LanguageForm, PasswordForm,
+                           PhoneForm)
+from views.device import code_problem, code_refused, device_required, send_again_form
+from views.web import (chosen_site, client_address, current_locale, email_rate_limits,
+                       rate_limited, redirect_to, render_page, too_many_requests)
+
+bp = Blueprint("profile", __name__, url_prefix="/<lang>/profile")
+
+PHONE_CODE = "phone_code"       # the session keeps the id of the code row, nothing else
+AFTER_PASSWORD = "after_password"
+
+# The pages that ask for the password first, and where to come back to
+# afterwards. The session keeps the endpoint, never a URL, so only these
+# pages can be the way back.
+COME_BACK_TO = {
+    "profile.address": "profile.address",
+    "profile.phone": "profile.phone",
+    "profile.phone_code": "profile.phone_code",
+    "profile.resend": "profile.phone_code",
+    "profile.email": "profile.email",
+    "profile.password": "profile.password",
+    "profile.language": "profile.language",
+}
+
+
+def market():
+    return chosen_site().market
+
+
+def password_recently_typed(view):
+    """A change: the password must have been typed in the last minutes, else
+    it is asked for first and the customer comes back here (what was posted
+    is typed again: it is not kept)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if profile.needs_password(current_user):
+            session[AFTER_PASSWORD] = COME_BACK_TO[request.endpoint]
+            return redirect_to("profile.confirm_password")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def prefill(**data):
+    """What the form shows before anything was posted."""
+    return data if request.method == "GET" else None
+
+
+def status(form, problem=None):
+    return 422 if (form.errors or problem) else 200
+
+
+# --- overview and the password again -------------------------------------------------
+
+@bp.route("")
+@device_required
+def overview():
+    phone = codes.mask_phone(current_user.phone) if current_user.phone else None
+    locales = {site.locale: site for site in market().sites}
+    language = locales.get(current_user.locale) or chosen_site()
+    return render_page("profile/overview.html", customer=current_user, phone=phone,
+                       language=language)
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@device_required
+def confirm_password():
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        verdict = rate_limited("login-client", client_address(), "RATE_LIMIT_LOGIN_PER_CLIENT")
+        if not verdict.allowed:
+            return too_many_requests(verdict)
+        checked = profile.check_password(current_user, form.current_password.data)
+        if checked is PasswordCheck.OK:
+            target = session.pop(AFTER_PASSWORD, None)
+            return redirect_to(target if target in COME_BACK_TO.values() else "profile.overview")
+        if checked is PasswordCheck.LOCKED:
+            return locked_out()
+        form.current_password.errors.append(_("This password is not right. Check it and try again."))
+    return render_page("profile/confirm_password.html", form=form, status=status(form))
+
+
+def locked_out():
+    """The password was typed wrong too often: the account is locked (its
+    owner got the e-mail that unlocks it) and this session ends."""
+    sessions.end(current_user.session_key)
+    logout_user()
+    session.clear()
+    return render_page("profile/locked.html", status=403)
+
+
+# --- address -------------------------------------------------------------------------
+
+@bp.route("/address", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def address():
+    form = AddressForm(market(), data=prefill(street=current_user.street,
+                                              postal_code=current_user.postal_code,
+                                              city=current_user.city))
+    if form.validate_on_submit():
+        profile.save_address(current_user, form.street.data, form.postal_code.data,
+                             form.city.data)
+        flash(_("Your address is saved."), "success")
+        return redirect_to("profile.overview")
+    example = profile.postal_code_rule(market())[1]
+    return render_page("profile/address.html", form=form, postal_example=example,
+                       status=status(form))
+
+
+# --- phone ---------------------------------------------------------------------------
+
+@bp.route("/phone", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def phone():
+    form = PhoneForm(market(), current_user.phone)
+    if form.validate_on_submit():
+        try:
+            row = profile.send_phone_code(current_user, form.e164, current_locale(),
+                                          client_address())
+        except codes.Refused as refusal:
+            return code_refused(refusal, form, "profile/phone.html", **phone_context())
+        session[PHONE_CODE] = row.id
+        return redirect_to("profile.phone_code")
+    return render_page("profile/phone.html", form=form, problem=None, status=status(form),
+                       **phone_context())
+
+
+def phone_context():
+    return {"example": profile.example_phone(market())}
+
+
+def current_code():
+    """The code row of this step, used or not (None outside it)."""
+    return codes.find(session.get(PHONE_CODE), current_user.id, "phone")
+
+
+def code_page(form, row, problem=None, status_code=None):
+    return render_page("profile/phone_code.html", form=form, problem=problem,
+                       masked=codes.mask_phone(row.destination), resend=send_again_form(),
+                       status=status_code or status(form, problem))
+
+
+@bp.route("/phone/code", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def phone_code():
+    row = current_code()
+    if row is None:
+        return redirect_to("profile.phone")
+    if row.used_at is not None:
+        session.pop(PHONE_CODE, None)
+        # Saved by a twin of this request (a double click): carry on. (Read
+        # again: the twin may have saved it after this request began.)
+        if profile.has_phone(current_user, row.destination):
+            return phone_saved()
+        return redirect_to("profile.phone")
+    form = CodeForm()
+    problem = None
+    if form.validate_on_submit():
+        verdict, left = profile.check_phone_code(current_user, row, form.code.data)
+        if verdict is codes.Check.OK:
+            session.pop(PHONE_CODE, None)
+            return phone_saved()
+        if verdict is codes.Check.GONE:
+            return redirect_to("profile.phone_code")    # see above
+        if verdict is codes.Check.EXHAUSTED:
+            session.pop(PHONE_CODE, None)
+            form = PhoneForm(market(), current_user.phone, formdata=None,
+                             data={"phone": profile.national_phone(row.destination)})
+            problem = _("The code was typed wrong too many times. Ask for a new code to "
+                        "this number, or enter another one.")
+            return render_page("profile/phone.html", form=form, problem=problem, status=422,
+                               **phone_context())
+        problem = code_problem(verdict, left)
+    return code_page(form, row, problem)
+
+
+def phone_saved():
+    flash(_("Your phone number is saved."), "success")
+    return redirect_to("profile.overview")
+
+
+@bp.route("/phone/code/resend", methods=["POST"])
+@device_required
+@password_recently_typed
+def resend():
+    row = current_code()
+    if row is None or row.used_at is not None or not ButtonForm().validate_on_submit():
+        return redirect_to("profile.phone_code")
+    try:
+        codes.resend(row, current_locale(), client_address())
+    except codes.Refused as refusal:
+        return code_refused(refusal, CodeForm(formdata=None), "profile/phone_code.html",
+                            masked=codes.mask_phone(row.destination), resend=send_again_form())
+    flash(_("We have sent you a new code."), "success")
+    return redirect_to("profile.phone_code")
+
+
+# --- e-mail address ------------------------------------------------------------------
+
+@bp.route("/email", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def email():
+    form = EmailForm(current_user.email)
+    if form.validate_on_submit():
+        for verdict in email_rate_limits(form.email.data):
+            if not verdict.allowed:
+                return too_many_requests(verdict)
+        # The same answer whether or not the address has an account.
+        profile.request_email_change(current_user, form.email.data)
+        return redirect_to("profile.email_sent")
+    return render_page("profile/email.html", form=form, status=status(form))
+
+
+@bp.route("/email/sent")
+@device_required
+def email_sent():
+    return render_page("profile/email_sent.html", hours=profile.EMAIL_CHANGE_HOURS)
+
+
+# Not behind a sign-in: the link proves the new address, and is often opened
+# on another device. Opening it only shows a button: a mail filter that
+# follows links must not change anyone's address.
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def email_confirm(token):
+    state, _token = profile.email_change_token(token, market())
+    form = ButtonForm()
+    if state is EmailChange.CHANGED and form.validate_on_submit():
+        state = profile.confirm_email_change(token, market())
+        if state is EmailChange.CHANGED:
+            return redirect_to("profile.email_changed")
+    if state is EmailChange.CHANGED:
+        return render_page("profile/email_confirm.html", form=form)
+    return render_page("profile/email_invalid.html", state=state.value,
+                       hours=profile.EMAIL_CHANGE_HOURS,
+                       status={EmailChange.USED: 409, EmailChange.EXPIRED: 410,
+                               EmailChange.TAKEN: 409, EmailChange.INVALID: 404}[state])
+
+
+@bp.route("/email/changed")
+def email_changed():
+    return render_page("profile/email_changed.html")
+
+
+# --- password ------------------------------------------------------------------------
+
+@bp.route("/password", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def password():
+    form = PasswordForm(current_user)
+    if form.validate_on_submit():
+        verdict = rate_limited("login-client", client_address(), "RATE_LIMIT_LOGIN_PER_CLIENT")
+        if not verdict.allowed:
+            return too_many_requests(verdict)
+        checked = profile.check_password(current_user, form.current_password.data)
+        if checked is PasswordCheck.LOCKED:
+            return locked_out()
+        if checked is PasswordCheck.OK:
+            customer = current_user._get_current_object()
+            customer.session_key = profile.change_password(customer, form.new_password.data)
+            login_user(customer)
+            session.pop("_id", None)    # see views.auth.login
+            flash(_("Your password is changed. Every other device was signed out."), "success")
+            return redirect_to("profile.overview")
+        form.current_password.errors.append(_("Your current password is not right."))
+    return render_page("profile/password.html", form=form, status=status(form))
+
+
+# --- language ------------------------------------------------------------------------
+
+@bp.route("/language", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def language():
+    form = LanguageForm(market(), data=prefill(locale=current_user.locale))
+    if form.validate_on_submit():
+        profile.save_locale(current_user, form.locale.data)
+        with force_locale(form.locale.data):
+            flash(_("We will write to you in this language."), "success")
+        return redirect_to("profile.overview", lang=site_code(form.locale.data))
+    return render_page("profile/language.html", form=form, status=status(form))

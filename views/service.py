@@ -1,0 +1,59 @@
+"""Service requests: a short guided form for the common requests (change of
+payment date, a copy of a document, and what the market configures), which
+lands in the message center as a thread of kind "service"."""
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from domain import service
+from forms.service import DETAIL_FORMS, DOCUMENT_LABELS, NOTE_MAX, REQUEST_LABELS, RequestChoiceForm
+from models import Agreement, Thread
+from views.agreements import owned_agreement
+from views.device import device_required
+from views.web import chosen_site, redirect_to, render_page
+
+bp = Blueprint("service", __name__, url_prefix="/<lang>/service-requests")
+
+
+def customer_agreements():
+    return list(Agreement.select().where(Agreement.customer == current_user.id)
+                .order_by(Agreement.linked_at, Agreement.id))
+
+
+@bp.route("", methods=["GET", "POST"])
+@device_required
+def start():
+    agreements = customer_agreements()
+    if not agreements:
+        return redirect_to("account.home")
+    form = RequestChoiceForm(chosen_site().market.service_requests, agreements)
+    if form.validate_on_submit():
+        return redirect_to("service.details", kind=form.kind.data, agreement_id=int(form.agreement.data))
+    return render_page("service/start.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/<kind>/<int:agreement_id>", methods=["GET", "POST"])
+@device_required
+def details(kind, agreement_id):
+    if kind not in chosen_site().market.service_requests:
+        abort(404)
+    agreement = owned_agreement(agreement_id)
+    form = DETAIL_FORMS[kind]()
+    if form.validate_on_submit():
+        document = getattr(form, "document", None)
+        body = service.request_text(kind, form.data,
+                                    DOCUMENT_LABELS[document.data] if document else None)
+        thread = service.open_request(current_user, agreement, kind, body)
+        return redirect_to("service.sent", thread_id=thread.id)
+    return render_page("service/details.html", status=422 if form.errors else 200, form=form,
+                       kind=kind, title=REQUEST_LABELS[kind], agreement=agreement,
+                       note_max=NOTE_MAX)
+
+
+@bp.route("/<int:thread_id>/sent")
+@device_required
+def sent(thread_id):
+    thread = Thread.get_or_none(Thread.id == thread_id, Thread.customer == current_user.id,
+                                Thread.kind == "service")
+    if thread is None:
+        abort(404)
+    return render_page("service/sent.html", thread=thread, title=REQUEST_LABELS[thread.topic])
