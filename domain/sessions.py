@@ -33,7 +33,15 @@ def load(key, idle_seconds, absolute_seconds):
     customer = row.customer
     customer.session_key = key
     customer.device_ok = row.device_ok
+    customer.authenticated_at = row.authenticated_at
     return customer
+
+
+def mark_authenticated(key):
+    """The password was just typed again in this session (before a change
+    to the profile)."""
+    LoginSession.update(authenticated_at=utcnow()).where(
+        LoginSession.key_hash == digest(key), LoginSession.ended_at.is_null()).execute()
 
 
 def mark_device_ok(key):

@@ -1,0 +1,126 @@
+"""The profile, click by click, with JavaScript on (htmx swaps the forms)
+and off (plain forms), in Canada (English) and Austria (German): a phone
+number saved with the code read from the SMS outbox, a new e-mail address
+confirmed with the link read from the mail outbox, then a sign-in with it;
+in Canada the language of the e-mails changed to French."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from pages import PASSWORD, latest_link, registered
+from visitor import BrowserVisitor
+
+HTML_LANG = {"en-ca": "en-CA", "de-at": "de-AT"}
+# Numbers of no agreement and of no other test (the crawl's end in 43).
+PHONES = {"en-ca": ("613 555 0147", "+16135550147"), "de-at": ("0664 1234547", "+436641234547")}
+
+
+def path_is(server, path):
+    return re.compile("^" + re.escape(server.url(path)) + "$")
+
+
+def latest_sms(server, number):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(server.sms_dir.glob("*.txt"))]
+    mine = [t for t in texts if t.split("\n", 1)[0] == number]
+    assert mine, f"no SMS to {number}"
+    return re.search(r"\b(\d{6})\b", mine[-1]).group(1)
+
+
+def submit(page):
+    page.locator("main form button").first.click()
+
+
+def sign_in(page, lang, address):
+    page.goto(f"/{lang}/login")
+    page.locator("#email").fill(address)
+    page.locator("#password").fill(PASSWORD)
+    submit(page)
+
+
+def new_customer(page, server, lang):
+    """A new active account (registered through the request API); its address."""
+    visitor = BrowserVisitor(page.context, server)
+    address = registered(visitor, lang)
+    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
+    return address
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+@pytest.mark.parametrize("lang", ["en-ca", "de-at"])
+def test_phone_and_e_mail_changed_then_sign_in_with_the_new_address(
+        new_page, server, csp_watch, unique_email, lang, js):
+    page = new_page(js=js)
+    csp = csp_watch(page, events=js)
+    html = page.locator("html")
+    address = new_customer(page, server, lang)
+    sign_in(page, lang, address)
+    expect(page).to_have_url(path_is(server, f"/{lang}/account"))
+
+    # --- the profile, from the account page ---------------------------------
+    page.locator(f'main a[href="/{lang}/profile"]').click()
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile"))
+    expect(page.locator("main dl.summary")).to_contain_text(address)
+
+    # --- phone: a wrong number, then the code from the text message ---------
+    page.locator(f'main a[href="/{lang}/profile/phone"]').click()
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/phone"))
+    page.locator("#phone").fill("12345")
+    submit(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#phone-error")).to_be_visible()
+    typed, e164 = PHONES[lang]
+    page.locator("#phone").fill(typed)
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/phone/code"))
+    expect(page.locator("main")).to_contain_text("47")         # the masked number
+    expect(page.locator("main")).not_to_contain_text(e164[-8:])
+    page.locator("#code").fill(latest_sms(server, e164))
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile"))
+    expect(page.locator("main [role=status]")).to_be_visible()
+    expect(page.locator("main dl.summary")).to_contain_text("47")
+    expect(html).to_have_attribute("lang", HTML_LANG[lang])
+
+    # --- e-mail: the link comes to the new address, the old one is told -----
+    old_mailbox = server.mailbox(address)
+    old_mailbox.next()          # the activation: read, so that only new mail counts
+    page.locator(f'main a[href="/{lang}/profile/email"]').click()
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/email"))
+    page.locator("#email").fill(unique_email)
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/email/sent"))
+
+    new_mailbox = server.mailbox(unique_email)
+    link = new_mailbox.link(new_mailbox.next(), rf"/{lang}/profile/email/confirm/[A-Za-z0-9_\-]+")
+    notice = old_mailbox.next()
+    assert unique_email not in old_mailbox.text(notice)
+    assert unique_email[:2] + "•••@example.com" in old_mailbox.text(notice)
+
+    page.goto(link)
+    expect(html).to_have_attribute("lang", HTML_LANG[lang])
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/email/changed"))
+    old_mailbox.link(old_mailbox.next(), rf"/{lang}/login")       # "your e-mail was changed"
+    new_mailbox.assert_empty()
+
+    # --- sign in with the new address ----------------------------------------
+    page.locator("header form button").click()
+    expect(page).to_have_url(path_is(server, f"/{lang}/"))
+    sign_in(page, lang, unique_email)
+    expect(page).to_have_url(path_is(server, f"/{lang}/account"))
+    page.goto(f"/{lang}/profile")
+    expect(page.locator("main dl.summary")).to_contain_text(unique_email)
+
+    # --- in Canada, the e-mails in French from now on ------------------------
+    if lang == "en-ca":
+        page.locator('main a[href="/en-ca/profile/language"]').click()
+        expect(page).to_have_url(path_is(server, "/en-ca/profile/language"))
+        page.locator("#locale-fr_CA").check()
+        submit(page)
+        # A whole new page in French, not a swap under the English <html lang>.
+        expect(page).to_have_url(path_is(server, "/fr-ca/profile"))
+        expect(html).to_have_attribute("lang", "fr-CA")
+
+    page.wait_for_timeout(30)   # securitypolicyviolation events are async
+    assert csp.violations == []
