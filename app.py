@@ -10,8 +10,8 @@ from domain import passwords
 from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
-from views import (account, agreements, auth, device, errors, link, payoff, profile, register,
-                   service, site, web)
+from views import (account, agreements, auth, device, errors, link, messages, payoff, profile,
+                   register, service, site, web)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -53,6 +53,9 @@ DEFAULTS = dict(
     LINK_ATTEMPTS_PER_AGREEMENT=(5, 86400),
     LINK_ATTEMPTS_PER_CLIENT=(30, 3600),
     DEVICE_REMEMBER_DAYS=90,
+    # Message center attachments: PDF, JPEG, PNG, each at most this big.
+    ATTACHMENT_MAX_BYTES=10 * 1024 * 1024,
+    ATTACHMENT_MAX_COUNT=3,
     # The profile asks for the password again when it was typed longer ago.
     PROFILE_REAUTH_MINUTES=15,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
@@ -78,6 +81,7 @@ def create_app(test_config=None, instance_path=None):
     app.config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "mail")
     app.config["SMS_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "sms")
     app.config["DOCUMENTS_DIR"] = os.path.join(app.instance_path, "documents")
+    app.config["ATTACHMENTS_DIR"] = os.path.join(app.instance_path, "attachments")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KEYFOB")
     if os.environ.get("DATABASE_URL"):
@@ -99,7 +103,7 @@ def create_app(test_config=None, instance_path=None):
 
     web.init_app(app)
     for module in (site, register, auth, account, link, device, agreements, payoff, profile,
-                   service):
+                   service, messages):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -270,6 +270,44 @@ class PayoffQuote(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class Staff(BaseModel):
+    """A customer-care agent, marketer or admin: accounts apart from
+    customers', signed in with a password and a TOTP code."""
+    id = AutoField()
+    email = CharField(max_length=254, unique=True)    # lower case
+    name = CharField(max_length=100)
+    role = CharField(max_length=16)                    # agent | marketer | admin
+    password_hash = CharField(max_length=255)
+    totp_secret = CharField(max_length=64, default="")
+    totp_confirmed_at = DateTimeField(null=True)       # set once the app showed a right code
+    last_totp_step = BigIntegerField(default=0)        # a code works once
+    active = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+
+class RecoveryCode(BaseModel):
+    """One of the codes a staff member keeps for a lost phone; only a hash."""
+    id = AutoField()
+    staff = ForeignKeyField(Staff, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64)
+    used_at = DateTimeField(null=True)
+
+
+class StaffSession(BaseModel):
+    """The server side of a signed-in staff browser. Second factor passed
+    when second_factor_at is set; deactivating a member ends them all."""
+    id = AutoField()
+    staff = ForeignKeyField(Staff, backref="sessions", on_delete="CASCADE")
+    key_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    second_factor_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True)
+
+
 class Thread(BaseModel):
     """A conversation with customer care: a message the customer wrote, or a
     service request (kind "service", its topic the request type)."""
@@ -281,18 +319,24 @@ class Thread(BaseModel):
     topic = CharField(max_length=32)
     status = CharField(max_length=16, default="open")    # open | closed
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)       # the last message
     customer_unread = BooleanField(default=False)
+    assignee = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    # Since when the customer waits for an answer (None once answered): the
+    # agents' queue shows the longest waiting first.
+    waiting_since = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("customer", "updated_at"), False),
-                   (("market", "status", "updated_at"), False))
+                   (("market", "status", "updated_at"), False),
+                   (("status", "waiting_since"), False))
 
 
 class Message(BaseModel):
     id = AutoField()
     thread = ForeignKeyField(Thread, backref="messages", on_delete="CASCADE")
     author = CharField(max_length=8)               # customer | staff
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
     body = TextField()
     created_at = DateTimeField(default=utcnow)
 
@@ -300,14 +344,28 @@ class Message(BaseModel):
         indexes = ((("thread", "created_at"), False),)
 
 
+class Attachment(BaseModel):
+    """A file sent with a message: PDF, JPEG or PNG by its content, kept
+    outside static/ under a random name."""
+    id = AutoField()
+    message = ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
+    stored_name = CharField(max_length=64, unique=True)
+    original_name = CharField(max_length=255)      # made safe for a file name
+    content_type = CharField(max_length=32)
+    size = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
 class SecurityEvent(BaseModel):
     id = AutoField()
     kind = CharField(max_length=32)
     customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow, index=True)
     detail = CharField(max_length=255, default="")
 
 
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
-              Document, PayoffQuote, Thread, Message]
+              Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
+              Attachment]

@@ -45,9 +45,12 @@ def _link(endpoint, customer, secret):
     return url_for(endpoint, lang=site_code(customer.locale), token=secret, _external=True)
 
 
-def _mail(customer, template, subject, **context):
+def mail_customer(customer, template, subject, recipient=None, **context):
+    """Queue e-mail `template` for the customer, in their language and with
+    their market's brand; to `recipient` when it is not their address (a
+    new address being confirmed, the old one being told)."""
     site = SITES[site_code(customer.locale)]
-    outbox.enqueue_mail(customer.email, template, customer.locale, subject,
+    outbox.enqueue_mail(recipient or customer.email, template, customer.locale, subject,
                         customer=customer, market=site.market, site=site, **context)
 
 
@@ -68,7 +71,7 @@ def _reset_lifetime():
 
 def send_activation(customer):
     secret = _issue_token(customer, "activate", _activation_lifetime())
-    _mail(customer, "activation", _l("Activate your %(brand)s account",
+    mail_customer(customer, "activation", _l("Activate your %(brand)s account",
                                      brand=MARKETS[customer.market].brand),
           link=_link("register.activate", customer, secret),
           hours=current_app.config["ACTIVATION_HOURS"])
@@ -80,7 +83,7 @@ def send_existing_account_notice(customer):
     that also finishes a registration that was never activated, without
     trusting the password typed by whoever registered first."""
     secret = _issue_token(customer, "reset", _reset_lifetime())
-    _mail(customer, "existing_account", _l("You already have a %(brand)s account",
+    mail_customer(customer, "existing_account", _l("You already have a %(brand)s account",
                                            brand=MARKETS[customer.market].brand),
           link=_link("auth.reset_password", customer, secret),
           login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
@@ -196,7 +199,7 @@ def authenticate(market, address, password):
         with database.atomic():   # the lock and its e-mail, or neither
             if _record_failure(customer):
                 log_event("locked", customer)
-                _mail(customer, "locked", _l("Your %(brand)s account is locked",
+                mail_customer(customer, "locked", _l("Your %(brand)s account is locked",
                                               brand=MARKETS[customer.market].brand),
                       reset_link=url_for("auth.forgot_password", lang=site_code(customer.locale),
                                          _external=True),
@@ -244,7 +247,7 @@ def request_password_reset(market, address):
         if customer is None:
             return
         secret = _issue_token(customer, "reset", _reset_lifetime())
-        _mail(customer, "reset", _l("Reset your %(brand)s password",
+        mail_customer(customer, "reset", _l("Reset your %(brand)s password",
                                     brand=MARKETS[customer.market].brand),
               link=_link("auth.reset_password", customer, secret),
               minutes=current_app.config["RESET_MINUTES"])
@@ -272,7 +275,7 @@ def reset_password(token, new_password):
         sessions.end_all(customer.id)
         devices.revoke_all(customer.id)       # whoever reset it may not be the one they trusted
         log_event("password_reset", customer)
-        _mail(customer, "password_changed", _l("Your %(brand)s password was changed",
+        mail_customer(customer, "password_changed", _l("Your %(brand)s password was changed",
                                                brand=MARKETS[customer.market].brand),
               login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
     return True

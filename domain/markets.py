@@ -15,7 +15,11 @@ from babel import Locale
 from babel.core import get_global
 
 from domain.payoff import ROUNDING, PayoffRules
-from domain.service import REQUEST_KINDS
+
+# The service requests a market may offer online (domain.service).
+SERVICE_REQUESTS = ("payment_date", "document_copy", "balance_confirmation")
+# The topics a market may offer in the message center (domain.messages).
+MESSAGE_TOPICS = ("payments", "contract_end", "documents", "vehicle", "account", "other")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Market:
     payoff: PayoffRules = PayoffRules()
     # The service requests customers can make online (domain.service).
     service_requests: tuple = ("payment_date", "document_copy")
+    # What a customer can write about in the message center.
+    message_topics: tuple = MESSAGE_TOPICS
 
     @property
     def sites(self):
@@ -103,9 +109,14 @@ def load_markets(path):
         if entry["link_method"] not in ("identity", "contract_code"):
             raise ValueError(f"market {key}: link_method must be identity or contract_code")
         entry["payoff"] = payoff_rules(key, entry.get("payoff", {}))
+        if "message_topics" in entry:
+            entry["message_topics"] = tuple(entry["message_topics"])
+            unknown = set(entry["message_topics"]) - set(MESSAGE_TOPICS)
+            if unknown:
+                raise ValueError(f"market {key}: unknown message topics {sorted(unknown)}")
         if "service_requests" in entry:
             entry["service_requests"] = tuple(entry["service_requests"])
-            unknown = set(entry["service_requests"]) - set(REQUEST_KINDS)
+            unknown = set(entry["service_requests"]) - set(SERVICE_REQUESTS)
             if unknown:
                 raise ValueError(f"market {key}: unknown service requests {sorted(unknown)}")
         if entry["link_method"] == "contract_code":

@@ -21,11 +21,11 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from domain import accounts, codes, outbox, passwords, sessions
+from domain import accounts, codes, passwords, sessions
 from domain.accounts import LoginResult, TokenState, email_key, find_customer
 from domain.clock import utcnow
 from domain.db import database
-from domain.markets import MARKETS, SITES, site_code
+from domain.markets import MARKETS, site_code
 from domain.security_log import log_event
 from domain.tokens import digest, new_secret
 from models import Customer, Token
@@ -158,12 +158,6 @@ def check_phone_code(customer, row, typed):
 
 # --- e-mail address ------------------------------------------------------------
 
-def _mail(customer, recipient, template, subject, **context):
-    site = SITES[site_code(customer.locale)]
-    outbox.enqueue_mail(recipient, template, customer.locale, subject,
-                        customer=customer, market=site.market, site=site, **context)
-
-
 def request_email_change(customer, new_address):
     """Send a confirmation link to `new_address` and tell the current address.
     When the new address belongs to another account of the market, no link
@@ -180,17 +174,19 @@ def request_email_change(customer, new_address):
             Token.create(customer=customer.id, purpose="email", token_hash=digest(secret),
                          payload=new_address, created_at=now,
                          expires_at=now + timedelta(hours=EMAIL_CHANGE_HOURS))
-            _mail(customer, new_address, "email_change_confirm",
-                  _l("Confirm your new e-mail address for %(brand)s", brand=brand),
-                  link=url_for("profile.email_confirm", lang=site_code(customer.locale),
-                               token=secret, _external=True),
-                  hours=EMAIL_CHANGE_HOURS)
+            accounts.mail_customer(
+                customer, "email_change_confirm",
+                _l("Confirm your new e-mail address for %(brand)s", brand=brand),
+                recipient=new_address, hours=EMAIL_CHANGE_HOURS,
+                link=url_for("profile.email_confirm", lang=site_code(customer.locale),
+                             token=secret, _external=True))
             log_event("email_change_requested", customer)
         else:
             log_event("email_change_taken", customer)
-        _mail(customer, customer.email, "email_change_notice",
-              _l("A change of your %(brand)s e-mail address was requested", brand=brand),
-              new_address=codes.mask_email(new_address), hours=EMAIL_CHANGE_HOURS)
+        accounts.mail_customer(
+            customer, "email_change_notice",
+            _l("A change of your %(brand)s e-mail address was requested", brand=brand),
+            new_address=codes.mask_email(new_address), hours=EMAIL_CHANGE_HOURS)
 
 
 class EmailChange(Enum):
@@ -235,10 +231,11 @@ def confirm_email_change(secret, market):
         except IntegrityError:
             return EmailChange.TAKEN
         log_event("email_changed", customer)
-        _mail(customer, old_address, "email_changed",
-              _l("Your %(brand)s e-mail address was changed", brand=MARKETS[customer.market].brand),
-              new_address=codes.mask_email(new_address),
-              login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+        accounts.mail_customer(
+            customer, "email_changed",
+            _l("Your %(brand)s e-mail address was changed", brand=MARKETS[customer.market].brand),
+            recipient=old_address, new_address=codes.mask_email(new_address),
+            login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
     return EmailChange.CHANGED
 
 
@@ -261,9 +258,10 @@ def change_password(customer, new_password):
         if customer.device_ok:
             sessions.mark_device_ok(key)
         log_event("password_changed", customer)
-        _mail(customer, customer.email, "password_changed",
-              _l("Your %(brand)s password was changed", brand=MARKETS[customer.market].brand),
-              login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+        accounts.mail_customer(
+            customer, "password_changed",
+            _l("Your %(brand)s password was changed", brand=MARKETS[customer.market].brand),
+            login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
     return key
 
 

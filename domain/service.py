@@ -3,12 +3,7 @@
 the customer's words and language, for an agent to act on."""
 from flask_babel import gettext as _
 
-from domain.clock import utcnow
-from domain.db import database
-from models import Message, Thread
-
-REQUEST_KINDS = ("payment_date", "document_copy", "balance_confirmation")
-
+from domain import messages
 
 def request_text(kind, details, document_label=None):
     """The first message of the thread, from the answers of the form."""
@@ -23,9 +18,4 @@ def request_text(kind, details, document_label=None):
 
 
 def open_request(customer, agreement, kind, body):
-    now = utcnow()
-    with database.atomic():
-        thread = Thread.create(customer=customer.id, market=customer.market, agreement=agreement.id,
-                               kind="service", topic=kind, created_at=now, updated_at=now)
-        Message.create(thread=thread, author="customer", body=body, created_at=now)
-    return thread
+    return messages.open_thread(customer, agreement, kind, body, kind="service")

@@ -225,6 +225,10 @@ PAGES = [
     # --- payoff quotes
     Page("payoff.start", of_agreement(linked, "/{lang}/agreements/{id}/payoff"), customer=True),
     Page("payoff.quote", payoff_quote_made, customer=True),
+    # --- message center (customers)
+    # --- staff: sign-in, second factor, home
+    # --- staff: agents
+    # --- staff: admins
     # --- profile
     Page("profile.overview", then(linked, "/{lang}/profile"), customer=True),
     Page("profile.confirm_password", then(linked, "/{lang}/profile/confirm-password"),

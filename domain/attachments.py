@@ -1,0 +1,90 @@
+"""Files sent with a message: PDF, JPEG or PNG, told by their content (not
+their name or what the browser claims), at most ATTACHMENT_MAX_BYTES each
+and ATTACHMENT_MAX_COUNT a message, kept under a random name in
+ATTACHMENTS_DIR (outside static/) and served only to the thread's customer
+and to staff, as attachments."""
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+import filetype
+from flask import current_app
+
+from models import Attachment
+
+ALLOWED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+@dataclass
+class Upload:
+    """A file that passed the checks, still in memory."""
+    original_name: str
+    content_type: str
+    data: bytes
+
+
+class Refused(Exception):
+    """reason: "too_large", "wrong_type", "too_many" or "empty"."""
+
+    def __init__(self, reason, name=""):
+        super().__init__(reason)
+        self.reason, self.name = reason, name
+
+
+def safe_name(name, content_type):
+    """The file name a browser sent, reduced to what is safe in a
+    Content-Disposition header and on any disk: no path, letters, digits,
+    dots, dashes and underscores, and the extension of what the file is."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.splitext(base)[0]).strip(".-_")[:80]
+    return f"{stem or 'file'}.{ALLOWED[content_type]}"
+
+
+def check_uploads(files):
+    """The uploads of one form (werkzeug FileStorage objects; empty file
+    inputs are skipped), checked; raises Refused at the first problem."""
+    config = current_app.config
+    chosen = [f for f in files if f and f.filename]
+    if len(chosen) > config["ATTACHMENT_MAX_COUNT"]:
+        raise Refused("too_many")
+    uploads = []
+    for storage in chosen:
+        data = storage.read(config["ATTACHMENT_MAX_BYTES"] + 1)
+        if len(data) > config["ATTACHMENT_MAX_BYTES"]:
+            raise Refused("too_large", storage.filename)
+        if not data:
+            raise Refused("empty", storage.filename)
+        kind = filetype.guess(data)
+        if kind is None or kind.mime not in ALLOWED or looks_like_html(data):
+            raise Refused("wrong_type", storage.filename)
+        uploads.append(Upload(safe_name(storage.filename, kind.mime), kind.mime, data))
+    return uploads
+
+
+def looks_like_html(data):
+    """A PDF may also be read as HTML by a browser that sniffs (a polyglot):
+    refuse files with markup a browser would run."""
+    head = data[:4096].lower()
+    return any(tag in head for tag in (b"<html", b"<script", b"<body", b"<svg", b"<iframe"))
+
+
+def save(message, uploads):
+    """Write the files and their rows; call inside the message's transaction."""
+    folder = current_app.config["ATTACHMENTS_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    rows = []
+    for upload in uploads:
+        stored_name = secrets.token_hex(16) + "." + ALLOWED[upload.content_type]
+        with open(os.path.join(folder, stored_name), "xb") as f:
+            f.write(upload.data)
+        rows.append(Attachment.create(message=message, stored_name=stored_name,
+                                      original_name=upload.original_name,
+                                      content_type=upload.content_type, size=len(upload.data)))
+    return rows
+
+
+def path_of(attachment):
+    return os.path.join(current_app.config["ATTACHMENTS_DIR"], attachment.stored_name)

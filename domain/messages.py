@@ -1,0 +1,112 @@
+"""The secure message center: threads between a customer and customer care.
+
+A customer's message opens a thread (or adds to one) and puts it in the
+agents' queue (waiting_since); an agent's reply marks the thread unread for
+the customer, takes it out of the queue, and e-mails the customer that
+there is a new message. That e-mail carries no message text and no amount:
+only a link to the message center. Service requests (domain.service) are
+threads of kind "service" and are answered the same way.
+"""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from peewee import fn
+
+from domain import accounts, attachments
+from domain.clock import utcnow
+from domain.db import database
+from domain.markets import MARKETS, site_code
+from models import Attachment, Customer, Message, Thread
+
+BODY_MAX = 2000
+THREADS_PER_PAGE = 20
+
+
+def open_thread(customer, agreement, topic, body, uploads=(), kind="message"):
+    """A new thread with the customer's first message; returns the thread."""
+    now = utcnow()
+    with database.atomic():
+        thread = Thread.create(customer=customer.id, market=customer.market,
+                               agreement=agreement.id if agreement else None, kind=kind,
+                               topic=topic, created_at=now, updated_at=now, waiting_since=now)
+        message = Message.create(thread=thread, author="customer", body=body, created_at=now)
+        attachments.save(message, uploads)
+    return thread
+
+
+def customer_reply(thread, body, uploads=()):
+    """The customer writes again: the thread waits for care again (since
+    the first unanswered message) and opens if it was closed."""
+    now = utcnow()
+    with database.atomic():
+        message = Message.create(thread=thread, author="customer", body=body, created_at=now)
+        attachments.save(message, uploads)
+        Thread.update(updated_at=now, status="open",
+                      waiting_since=fn.COALESCE(Thread.waiting_since, now)).where(
+            Thread.id == thread.id).execute()
+    return message
+
+
+def staff_reply(staff, thread, body, uploads=()):
+    """An agent answers: the customer sees the thread unread and gets an
+    e-mail that says so, in their language, in the same transaction."""
+    now = utcnow()
+    customer = Customer.get_by_id(thread.customer_id)
+    with database.atomic():
+        message = Message.create(thread=thread, author="staff", staff=staff.id, body=body,
+                                 created_at=now)
+        attachments.save(message, uploads)
+        Thread.update(updated_at=now, customer_unread=True, waiting_since=None).where(
+            Thread.id == thread.id).execute()
+        notify_customer(customer, thread)
+    return message
+
+
+def notify_customer(customer, thread):
+    """No text of the message and no amount: a link to sign in and read it."""
+    link = url_for("messages.thread", lang=site_code(customer.locale), thread_id=thread.id,
+                   _external=True)
+    accounts.mail_customer(customer, "new_message",
+                           _l("You have a new message from %(brand)s",
+                              brand=MARKETS[customer.market].brand), link=link)
+
+
+def mark_read(thread):
+    Thread.update(customer_unread=False).where(Thread.id == thread.id).execute()
+
+
+def unread_count(customer_id):
+    return Thread.select().where(Thread.customer == customer_id, Thread.customer_unread).count()
+
+
+def inbox_page(customer_id, page):
+    """(threads of that page, newest first, each with .last_message; pages)."""
+    query = Thread.select().where(Thread.customer == customer_id)
+    pages = max(1, -(-query.count() // THREADS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    threads = list(query.order_by(Thread.updated_at.desc(), Thread.id.desc())
+                   .paginate(page, THREADS_PER_PAGE))
+    last = {}
+    if threads:
+        # The newest message of each thread shown, in one query.
+        newest = (Message.select(Message.thread, fn.MAX(Message.id).alias("last_id"))
+                  .where(Message.thread.in_([t.id for t in threads])).group_by(Message.thread))
+        ids = [row.last_id for row in newest]
+        last = {m.thread_id: m for m in Message.select().where(Message.id.in_(ids))}
+    for thread in threads:
+        thread.last_message = last.get(thread.id)
+    return threads, page, pages
+
+
+def conversation(thread):
+    """The messages of a thread, oldest first, with their attachments, in
+    two queries."""
+    messages = list(Message.select().where(Message.thread == thread.id)
+                    .order_by(Message.created_at, Message.id))
+    files = {}
+    if messages:
+        for attachment in Attachment.select().where(
+                Attachment.message.in_([m.id for m in messages])).order_by(Attachment.id):
+            files.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.files = files.get(message.id, [])
+    return messages
