@@ -1,6 +1,6 @@
 """Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
 send`, `flask accounts purge`, `flask agreements import`,
-`flask translate extract|update|compile`."""
+`flask staff create|list`, `flask translate extract|update|compile`."""
 import contextlib
 import glob
 import os
@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 
 from domain import agreement_import, demo, documents, outbox, ratelimit
+from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import database, upgrade
 
@@ -28,11 +29,12 @@ accounts_cli = AppGroup("accounts", help="Customer accounts.")
 agreements_cli = AppGroup("agreements", help="Agreements from the lender's system.")
 documents_cli = AppGroup("documents", help="Statements and letters of agreements.")
 translate_cli = AppGroup("translate", help="Translation catalogues (wraps pybabel).")
+staff_cli = AppGroup("staff", help="Staff accounts of the back office.")
 
 
 def init_app(app):
     for group in (db_cli, demo_cli, outbox_cli, accounts_cli, agreements_cli, documents_cli,
-                  translate_cli):
+                  translate_cli, staff_cli):
         app.cli.add_command(group)
 
 
@@ -55,6 +57,40 @@ def demo_load(if_empty):
     click.echo("Demo logins (password for all: %s):" % demo.PASSWORD)
     for site_code, email in logins:
         click.echo(f"  http://127.0.0.1:5000/{site_code}/login  {email}")
+    click.echo("Back office, http://127.0.0.1:5000/staff/login (same password; DEMO ONLY, "
+               "TOTP secret for all: %s):" % demo.STAFF_TOTP_SECRET)
+    for role, email, _name in demo.STAFF_LOGINS:
+        click.echo(f"  {role:<9} {email}")
+
+
+@staff_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="agent, marketer or admin")
+@click.option("--name", required=True, help="The member's name, as colleagues know it.")
+def staff_create(email, role, name):
+    """Create a staff member and print their initial password, once. They
+    set up an authenticator app when they first sign in at /staff/login."""
+    with database.connection_context():
+        try:
+            staff, password = staff_accounts.create(email, name, role)
+        except staff_accounts.StaffError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"created {staff.role} {staff.email}")
+    click.echo(f"initial password (shown only now): {password}")
+
+
+@staff_cli.command("list")
+def staff_list():
+    """Every staff member: address, role, name and state."""
+    with database.connection_context():
+        members = staff_accounts.members()
+    for member in members:
+        state = ("deactivated" if not member.active else "locked" if member.locked_at
+                 else "active" if member.totp_confirmed_at else "app not set up")
+        last = member.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if member.last_login_at else "never"
+        click.echo(f"{member.email}\t{member.role}\t{member.name}\t{state}\tlast sign-in: {last}")
+    if not members:
+        click.echo("no staff members yet: flask staff create EMAIL --role admin --name NAME")
 
 
 @outbox_cli.command("send")

@@ -26,11 +26,20 @@ class Upload:
 
 
 class Refused(Exception):
-    """reason: "too_large", "wrong_type", "too_many" or "empty"."""
+    """reason: "too_large", "wrong_type", "too_many" or "empty"; name: the
+    file's name as the customer knows it, safe to show (see shown_name)."""
 
     def __init__(self, reason, name=""):
         super().__init__(reason)
-        self.reason, self.name = reason, name
+        self.reason, self.name = reason, shown_name(name)
+
+
+def shown_name(name):
+    """The name a browser sent, to show in an error: no folders, no
+    control characters, not endless. (Templates escape it.)"""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    return base if len(base) <= 60 else base[:57] + "…"
 
 
 def safe_name(name, content_type):
@@ -64,15 +73,22 @@ def check_uploads(files):
     return uploads
 
 
+MARKUP = re.compile(rb"<(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed)\b",
+                    re.IGNORECASE)
+
+
 def looks_like_html(data):
-    """A PDF may also be read as HTML by a browser that sniffs (a polyglot):
-    refuse files with markup a browser would run."""
-    head = data[:4096].lower()
-    return any(tag in head for tag in (b"<html", b"<script", b"<body", b"<svg", b"<iframe"))
+    """A file may also be read as HTML by a browser that sniffs, or a
+    viewer that is lenient (a polyglot: a PDF or an image with a page
+    inside): refuse files with markup a browser would run, wherever it is.
+    The downloads are sandboxed and nosniff as well."""
+    return MARKUP.search(data) is not None
 
 
 def save(message, uploads):
     """Write the files and their rows; call inside the message's transaction."""
+    if not uploads:
+        return []
     folder = current_app.config["ATTACHMENTS_DIR"]
     os.makedirs(folder, exist_ok=True)
     rows = []

@@ -1,7 +1,8 @@
 """Demo data for `make run`: one active customer per language variant, and
 agreements for every market that they (or a tester) can link, with a
 statement or letter each, loaded from config/demo/ through the same checks
-as `flask agreements import` and `flask documents import`."""
+as `flask agreements import` and `flask documents import`; and one staff
+member per role for the back office."""
 import os
 
 from domain import agreement_import, documents, passwords
@@ -9,7 +10,7 @@ from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import SITES
-from models import Customer
+from models import Customer, Staff
 
 PASSWORD = "Demo-Keyfob-2026"
 
@@ -24,6 +25,15 @@ PEOPLE = {
 DEMO_FILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                           "config", "demo")
 LOGINS = [(code, f"demo.{code}@example.com") for code in PEOPLE]
+
+STAFF_LOGINS = [("agent", "agent@keyfob.example", "Alex Agent"),
+                ("marketer", "marketer@keyfob.example", "Morgan Marketer"),
+                ("admin", "admin@keyfob.example", "Ada Admin")]
+# DEMO ONLY. The demo staff share this published TOTP secret (the README
+# and `flask demo load` print it) so that a tester can add it to an
+# authenticator app. A real member gets a random secret of their own when
+# they first sign in (`flask staff create`, then /staff/login).
+STAFF_TOTP_SECRET = "KEYFOBDEMOSTAFFONLYNOTFORREALUSE"
 
 
 def load(if_empty=False):
@@ -45,6 +55,10 @@ def load(if_empty=False):
                             email_key=email_key(email), title=title, first_name=first,
                             last_name=last, password_hash=password_hash,
                             status="active", activated_at=utcnow())
+        for role, email, name in STAFF_LOGINS:
+            if Staff.get_or_none(Staff.email == email) is None:
+                Staff.create(email=email, name=name, role=role, password_hash=password_hash,
+                             totp_secret=STAFF_TOTP_SECRET, totp_confirmed_at=utcnow())
     load_agreements()
     return LOGINS
 

@@ -9,16 +9,17 @@ threads of kind "service" and are answered the same way.
 """
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import JOIN, fn
 
 from domain import accounts, attachments
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import MARKETS, site_code
-from models import Attachment, Customer, Message, Thread
+from models import Agreement, Attachment, Customer, Message, Thread
 
 BODY_MAX = 2000
 THREADS_PER_PAGE = 20
+EXCERPT_LENGTH = 80
 
 
 def open_thread(customer, agreement, topic, body, uploads=(), kind="message"):
@@ -35,12 +36,13 @@ def open_thread(customer, agreement, topic, body, uploads=(), kind="message"):
 
 def customer_reply(thread, body, uploads=()):
     """The customer writes again: the thread waits for care again (since
-    the first unanswered message) and opens if it was closed."""
+    the first unanswered message) and opens if it was closed. Whoever
+    answers has read what came before."""
     now = utcnow()
     with database.atomic():
         message = Message.create(thread=thread, author="customer", body=body, created_at=now)
         attachments.save(message, uploads)
-        Thread.update(updated_at=now, status="open",
+        Thread.update(updated_at=now, status="open", customer_unread=False,
                       waiting_since=fn.COALESCE(Thread.waiting_since, now)).where(
             Thread.id == thread.id).execute()
     return message
@@ -75,15 +77,23 @@ def mark_read(thread):
 
 
 def unread_count(customer_id):
-    return Thread.select().where(Thread.customer == customer_id, Thread.customer_unread).count()
+    """For the header of every page: one COUNT."""
+    return (Thread.select(fn.COUNT(Thread.id))
+            .where(Thread.customer == customer_id, Thread.customer_unread)
+            .scalar())
 
 
 def inbox_page(customer_id, page):
-    """(threads of that page, newest first, each with .last_message; pages)."""
-    query = Thread.select().where(Thread.customer == customer_id)
-    pages = max(1, -(-query.count() // THREADS_PER_PAGE))
+    """(threads of that page, newest first, each with its agreement (or
+    None) and .last_message; the page; the number of pages), in a fixed
+    number of queries."""
+    pages = max(1, -(-Thread.select().where(Thread.customer == customer_id).count()
+                     // THREADS_PER_PAGE))
     page = min(max(page, 1), pages)
-    threads = list(query.order_by(Thread.updated_at.desc(), Thread.id.desc())
+    threads = list(Thread.select(Thread, Agreement)
+                   .join(Agreement, JOIN.LEFT_OUTER, on=(Thread.agreement == Agreement.id))
+                   .where(Thread.customer == customer_id)
+                   .order_by(Thread.updated_at.desc(), Thread.id.desc())
                    .paginate(page, THREADS_PER_PAGE))
     last = {}
     if threads:
@@ -95,6 +105,19 @@ def inbox_page(customer_id, page):
     for thread in threads:
         thread.last_message = last.get(thread.id)
     return threads, page, pages
+
+
+def excerpt(text, length=EXCERPT_LENGTH):
+    """The start of a message on one line, cut at a word when there is one
+    near the end."""
+    flat = " ".join(text.split())
+    if len(flat) <= length:
+        return flat
+    cut = flat[:length]
+    space = cut.rfind(" ")
+    if space > length * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" .,;:") + "…"
 
 
 def conversation(thread):

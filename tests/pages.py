@@ -16,7 +16,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 from urllib.parse import urlparse
 
+import pyotp
+
+from domain import messages
 from linking_helpers import identity_form, make_agreement
+from models import Staff, Thread
+from staff_helpers import staff_member
 
 PASSWORD = "tulip river lantern 7"
 VARIANTS = ["en-ca", "fr-ca", "de-at", "fr-fr", "en-us"]
@@ -156,6 +161,23 @@ def payoff_quote_made(visitor, lang):
     return urlparse(getattr(answer, "location", None) or answer.url).path
 
 
+def message_sent(visitor, lang):
+    """A message to customer care written; the confirmation page's path."""
+    linked(visitor, lang)
+    answer = visitor.form(f"/{lang}/messages/new", {
+        "topic": "payments", "agreement": str(visitor.last_agreement.id),
+        "body": "When is my next payment taken?\nThank you."})
+    return urlparse(getattr(answer, "location", None) or answer.url).path
+
+
+def message_answered(visitor, lang):
+    """A thread with an answer from customer care not read yet; its path."""
+    path = message_sent(visitor, lang).removesuffix("/sent")
+    visitor.staff_reply(int(path.rsplit("/", 1)[1]),
+                        "Your next payment is taken on the 15th.\nKind regards, customer care")
+    return path
+
+
 # A mobile number of each market that is no agreement's (those end in 42).
 PROFILE_PHONES = {"ca": "613 555 0143", "us": "202 555 0143", "at": "0664 1234543",
                   "fr": "06 12 34 56 43"}
@@ -183,6 +205,85 @@ def then(steps, url):
 
 def at(url):
     return lambda visitor, lang: url.format(lang=lang)
+
+
+# Staff pages have no language in their URL (per_variant=False): they come in
+# the language of the `site` cookie or of the browser. Each visit makes a new
+# member (visitor.staff), so a TOTP code of now is never one used before.
+
+def staff_password_typed(visitor, enrolled=True, role="admin"):
+    """A new member typed their password; their TOTP secret ("" when
+    their authenticator app is not set up yet)."""
+    email, password, secret = visitor.staff(role, enrolled=enrolled)
+    visitor.form("/staff/login", {"email": email, "password": password})
+    return secret
+
+
+def staff_app_not_set_up(visitor, lang):
+    staff_password_typed(visitor, enrolled=False)
+
+
+def staff_code_due(visitor, lang):
+    staff_password_typed(visitor)
+
+
+def staff_code_typed(visitor, lang, role="admin"):
+    """A new member signed in: password, then the TOTP code of now."""
+    secret = staff_password_typed(visitor, role=role)
+    visitor.form("/staff/second-factor", {"code": pyotp.TOTP(secret).now()})
+
+
+def staff_home(role):
+    def reach(visitor, lang):
+        staff_code_typed(visitor, lang, role=role)
+        return "/staff"
+    return reach
+
+
+def agent_with_thread(visitor, lang, answered=False):
+    """A customer wrote to customer care (and, when `answered`, got an
+    answer), then an agent signed in on the same browser; the thread's id.
+    (Signing in as staff starts a new cookie session: the customer's ends.)"""
+    path = message_answered(visitor, lang) if answered else message_sent(visitor, lang)
+    staff_code_typed(visitor, lang, role="agent")
+    return int(path.removesuffix("/sent").rsplit("/", 1)[1])
+
+
+def agents_queue(visitor, lang):
+    agent_with_thread(visitor, lang)
+    return "/staff/queue"
+
+
+def agents_thread(visitor, lang):
+    return f"/staff/queue/{agent_with_thread(visitor, lang, answered=True)}"
+
+
+def admin_signed_in(visitor, lang):
+    staff_code_typed(visitor, lang, role="admin")
+
+
+def member_added(visitor, lang):
+    """An admin added an agent through the form; the path of the page that
+    shows the initial password. (A browser's request follows the redirect:
+    the crawl then sees the page as it is once the password was shown.)"""
+    admin_signed_in(visitor, lang)
+    answer = visitor.form("/staff/admin/staff", {
+        "email": f"crawl-agent-{uuid.uuid4().hex[:10]}@keyfob.example", "name": "Crawl Agent",
+        "role": "agent"})
+    return urlparse(getattr(answer, "location", None) or answer.url).path
+
+
+def locked_member(visitor, lang):
+    """The page of an agent with an authenticator app, locked by wrong
+    passwords: every form of a member's page shows."""
+    email, _password, _secret = visitor.staff("agent")
+    for _ in range(5):
+        visitor.form("/staff/login", {"email": email, "password": "not the password at all"})
+    admin_signed_in(visitor, lang)
+    listing = visitor.page_text("/staff/admin/staff")
+    member_id = re.search(r'href="/staff/admin/staff/(\d+)">(?:(?!href=).)*?' + re.escape(email),
+                          listing, re.S).group(1)
+    return f"/staff/admin/staff/{member_id}"
 
 
 PAGES = [
@@ -226,9 +327,33 @@ PAGES = [
     Page("payoff.start", of_agreement(linked, "/{lang}/agreements/{id}/payoff"), customer=True),
     Page("payoff.quote", payoff_quote_made, customer=True),
     # --- message center (customers)
+    Page("messages.inbox", then(message_sent, "/{lang}/messages"), customer=True),
+    Page("messages.compose", then(linked, "/{lang}/messages/new"), customer=True),
+    Page("messages.sent", message_sent, customer=True),
+    Page("messages.thread", message_answered, customer=True),
     # --- staff: sign-in, second factor, home
+    Page("staff.login", at("/staff/login"), per_variant=False),
+    Page("staff.setup", then(staff_app_not_set_up, "/staff/second-factor/setup"),
+         per_variant=False),
+    # visitor.staff() makes no recovery codes: this first visit shows them.
+    Page("staff.recovery_codes", then(staff_code_typed, "/staff/second-factor/recovery-codes"),
+         per_variant=False),
+    Page("staff.second_factor", then(staff_code_due, "/staff/second-factor"), per_variant=False),
+    Page("staff.recovery", then(staff_code_due, "/staff/second-factor/recovery"),
+         per_variant=False),
+    Page("staff.home", staff_home("agent"), per_variant=False),
+    Page("staff.home", staff_home("marketer"), per_variant=False),
+    Page("staff.home", staff_home("admin"), per_variant=False),
     # --- staff: agents
+    Page("agents.queue", agents_queue, per_variant=False),
+    Page("agents.thread", agents_thread, per_variant=False),
     # --- staff: admins
+    Page("admin.staff", then(admin_signed_in, "/staff/admin/staff"), per_variant=False),
+    Page("admin.created", member_added, per_variant=False),
+    Page("admin.member", locked_member, per_variant=False),
+    Page("admin.customers", then(admin_signed_in, "/staff/admin/customers"), per_variant=False),
+    Page("admin.security_log", then(admin_signed_in, "/staff/admin/security-log"),
+         per_variant=False),
     # --- profile
     Page("profile.overview", then(linked, "/{lang}/profile"), customer=True),
     Page("profile.confirm_password", then(linked, "/{lang}/profile/confirm-password"),
@@ -247,8 +372,11 @@ PAGES = [
 # Routes that are not pages: assets, probes, and POST-only actions (those
 # are exercised by the flows and by test_fuzz.py).
 NOT_PAGES = {"static", "site.theme", "site.healthz",
+             "messages.attachment",     # a file: tests/test_messages.py downloads it
              "agreements.document",     # a PDF: tests/test_dashboard.py downloads it
-             "payoff.pdf"}              # a PDF: tests/test_payoff_pages.py downloads it
+             "payoff.pdf",              # a PDF: tests/test_payoff_pages.py downloads it
+             "staff.qr",                # an SVG image of the setup page: tests/test_staff_auth.py
+             "agents.attachment"}       # a file: tests/test_agents.py downloads it
 
 
 def get_endpoints(app):
@@ -280,6 +408,20 @@ class FlaskVisitor:
         with self.client.application.app_context():
             self.last_agreement = make_agreement(market)
         return self.last_agreement
+
+    def staff(self, role, enrolled=True):
+        """A new staff member in the app's database: (email, password, TOTP
+        secret, "" when their app is not set up yet)."""
+        with self.client.application.app_context():
+            staff, password, totp = staff_member(role, enrolled=enrolled)
+        return staff.email, password, totp.secret if totp else ""
+
+    def staff_reply(self, thread_id, text):
+        """An agent's answer (domain.messages.staff_reply), in the app."""
+        with self.client.application.test_request_context():
+            agent = Staff.create(email=f"agent-{uuid.uuid4().hex[:10]}@example.com",
+                                 name="Care Agent", role="agent", password_hash="x")
+            messages.staff_reply(agent, Thread.get_by_id(thread_id), text)
 
     def form(self, url, data):
         page = self.client.get(url).get_data(as_text=True)

@@ -2,12 +2,13 @@
 import logging
 import secrets
 
-from flask import flash
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from extensions import login_manager
+from forms.messages import file_limits
 from views.web import redirect_to, render_page
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,10 @@ def _csrf_error(error):
 
 
 def _http_error(error):
-    return render_page("errors/http.html", code=error.code, status=error.code)
+    # A message with files too large for even the raised limit: the page
+    # says what the limits are.
+    files = file_limits() if error.code == 413 and request.blueprint == "messages" else None
+    return render_page("errors/http.html", code=error.code, status=error.code, file_limits=files)
 
 
 def _server_error(error):

@@ -1,5 +1,138 @@
 """The customer's message center (domain.messages): inbox, compose with
-attachments, a thread and its answer."""
-from flask import Blueprint
+attachments, a thread and its answer. Every URL with a thread in it goes
+through owned_thread(), so another customer's thread (and its files)
+answers the same 404 as a missing one."""
+import os
+
+from flask import (Blueprint, abort, current_app, flash, render_template, request,
+                   send_file)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from domain import attachments, messages
+from forms.messages import ACCEPT, ComposeForm, ReplyForm, file_limits, topic_label
+from models import Attachment, Message, Thread
+from views.device import device_required
+from views.service import customer_agreements
+from views.web import chosen_site, redirect_to, render_page, wants_fragment
 
 bp = Blueprint("messages", __name__, url_prefix="/<lang>/messages")
+
+UPLOAD_ENDPOINTS = {"messages.compose", "messages.reply"}
+# Room for the text fields and the multipart framing beside the files.
+TEXT_ROOM = 1024 * 1024
+
+
+@bp.url_value_preprocessor
+def _room_for_files(endpoint, values):
+    """The app takes at most MAX_CONTENT_LENGTH (1 MB); a message may carry
+    its files. This runs before every before_request function, CSRFProtect's
+    included, which reads the form: the limit must be raised before anyone
+    parses the body. A bigger request still gets the 413 page."""
+    if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        config = current_app.config
+        request.max_content_length = (config["ATTACHMENT_MAX_COUNT"] * config["ATTACHMENT_MAX_BYTES"]
+                                      + TEXT_ROOM)
+
+
+def owned_thread(thread_id):
+    """The signed-in customer's thread, or 404 (never 403: whether a thread
+    exists is not for others to learn)."""
+    thread = Thread.get_or_none(Thread.id == thread_id, Thread.customer == current_user.id)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def send_attachment(row):
+    """A message's file as a download, for whoever may see it (the thread's
+    customer here; staff through their own route)."""
+    path = attachments.path_of(row)
+    if not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, mimetype=row.content_type, as_attachment=True,
+                         download_name=row.original_name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Opened in a tab anyway, the file may run nothing of ours.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.route("")
+@device_required
+def inbox():
+    page = request.args.get("page", 1, type=int)
+    threads, page, pages = messages.inbox_page(current_user.id, page)
+    return render_page("messages/inbox.html", threads=threads, page=page, pages=pages,
+                       topic_label=topic_label, excerpt=messages.excerpt)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@device_required
+def compose():
+    form = ComposeForm(chosen_site().market.message_topics, customer_agreements())
+    if form.validate_on_submit():
+        thread = messages.open_thread(current_user, form.chosen_agreement, form.topic.data,
+                                      form.body.data, form.uploads)
+        return redirect_to("messages.sent", thread_id=thread.id)
+    return render_page("messages/compose.html", status=form.error_status(), form=form,
+                       body_max=messages.BODY_MAX, accept=ACCEPT, file_limits=file_limits())
+
+
+@bp.route("/<int:thread_id>/sent")
+@device_required
+def sent(thread_id):
+    thread = owned_thread(thread_id)
+    return render_page("messages/sent.html", thread=thread, topic=topic_label(thread))
+
+
+def show_thread(thread, form, status=200):
+    return render_page("messages/thread.html", status=status, thread=thread, form=form,
+                       topic=topic_label(thread), agreement=thread.agreement,
+                       conversation=messages.conversation(thread), body_max=messages.BODY_MAX,
+                       accept=ACCEPT, file_limits=file_limits())
+
+
+@bp.route("/<int:thread_id>")
+@device_required
+def thread(thread_id):
+    # Showing the thread does not mark it read: a GET changes nothing (a
+    # link checker or a prefetch is not the customer reading). The page
+    # posts to `read` itself, by htmx on load or by its button.
+    return show_thread(owned_thread(thread_id), ReplyForm())
+
+
+@bp.route("/<int:thread_id>/reply", methods=["POST"])
+@device_required
+def reply(thread_id):
+    thread = owned_thread(thread_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        messages.customer_reply(thread, form.body.data, form.uploads)
+        flash(_("Your answer is sent."), "info")
+        return redirect_to("messages.thread", thread_id=thread.id)
+    return show_thread(thread, form, status=form.error_status())
+
+
+@bp.route("/<int:thread_id>/read", methods=["POST"])
+@device_required
+def read(thread_id):
+    thread = owned_thread(thread_id)
+    messages.mark_read(thread)
+    if wants_fragment():
+        # htmx posted it on load: the header's count, swapped out of band,
+        # and the button, gone.
+        return render_template("messages/_read.html", fragment=True)
+    return redirect_to("messages.thread", thread_id=thread.id)
+
+
+@bp.route("/<int:thread_id>/attachments/<int:attachment_id>")
+@device_required
+def attachment(thread_id, attachment_id):
+    thread = owned_thread(thread_id)
+    row = (Attachment.select().join(Message)
+           .where(Attachment.id == attachment_id, Message.thread == thread.id).first())
+    if row is None:
+        abort(404)
+    return send_attachment(row)

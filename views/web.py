@@ -4,20 +4,24 @@ the one helper that answers with a full page or only its fragment."""
 import hashlib
 import os
 
-from babel import numbers
-from flask import abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date
+from babel import dates, numbers
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import format_currency, format_date, format_time
 from flask_login import current_user
 
-from domain import outbox, ratelimit, sessions
+from domain import messages, outbox, ratelimit, sessions
 from domain.accounts import email_key
 from domain.db import database
 from domain.markets import SITES, best_site
 from extensions import login_manager
 from forms.register import TITLE_LABELS
+from models import Customer
 
 SITE_COOKIE = "site"
 SITE_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Where flask.session keeps a staff member's session key (views.staff_auth):
+# apart from flask-login's, which is only ever a customer's.
+STAFF_SESSION = "staff"
 
 
 def init_app(app):
@@ -36,6 +40,7 @@ def init_app(app):
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["percent"] = format_rate
     app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
 
@@ -125,12 +130,15 @@ def wants_fragment():
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
-def render_page(template, status=200, **context):
+def render_page(template, status=200, back_office=False, **context):
     """The page, or only its #main fragment when htmx asked for it. Every
     page template extends `layout`, which is the whole document or the
-    fragment layout."""
+    fragment layout: the customers' site's, or with back_office=True the
+    staff's (templates/staff/)."""
     fragment = wants_fragment()
     layout = "_fragment.html" if fragment else "base.html"
+    if back_office:
+        layout = "staff/" + layout
     return render_template(template, layout=layout, fragment=fragment, **context), status
 
 
@@ -188,7 +196,7 @@ def _security_headers(response):
     headers.add("Vary", "HX-Request")
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user.is_authenticated and response.mimetype == "text/html":
+    if (current_user.is_authenticated or session.get(STAFF_SESSION)) and response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
     return response
 
@@ -197,6 +205,14 @@ def _security_headers(response):
 
 def format_money(amount, currency=None):
     return format_currency(amount, currency or chosen_site().market.currency)
+
+
+def format_moment(value):
+    """A UTC time as the customer reads it, to the minute, in the market's
+    time zone: "Nov 25, 2026, 8:07 p.m.", "25 nov. 2026, 20:07"."""
+    pattern = dates.get_datetime_format("medium", locale=current_locale()).replace("'", "")
+    return (pattern.replace("{0}", format_time(value, "short"))
+            .replace("{1}", format_date(value, "medium")))
 
 
 def format_rate(rate_percent):
@@ -220,4 +236,12 @@ def _template_globals():
     return dict(site=site, market=site.market, switch_links=switch_links,
                 title_labels=TITLE_LABELS, theme_version=theme_version(site.market),
                 css_version=current_app.config["STATIC_FINGERPRINT"],
-                htmx_file="vendor/htmx-2.0.11.min.js")
+                htmx_file="vendor/htmx-2.0.11.min.js", unread_messages=unread_messages)
+
+
+def unread_messages():
+    """The header's count of unread threads; called only where a signed-in
+    customer's header is drawn."""
+    if not isinstance(current_user._get_current_object(), Customer):
+        return 0
+    return messages.unread_count(current_user.id)

@@ -106,6 +106,66 @@ class Server:
                                    issued_on=date(2026, 10, 31), stored_name=stored_name,
                                    original_name=stored_name, size=len(content))
 
+    def make_staff(self, role="admin", enrolled=True):
+        """A staff member in the server's database (tests/staff_helpers.py):
+        (email, password, TOTP secret, "" when their app is not set up)."""
+        from peewee import SqliteDatabase
+
+        from domain.db import SQLITE_PRAGMAS
+        from models import Staff
+        from staff_helpers import staff_member
+        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
+        with db.bind_ctx([Staff]), db.connection_context():
+            staff, password, totp = staff_member(role, enrolled=enrolled)
+        return staff.email, password, totp.secret if totp else ""
+
+    def make_thread(self, market="at", body="Hello, when is my next payment taken?",
+                    topic="payments", password="tulip river lantern 7"):
+        """A customer (active, signs in with `password`) with a linked
+        agreement, who wrote to customer care, in the server's database:
+        (customer's e-mail, thread id, agreement). Made with the models, as
+        domain.messages.open_thread would."""
+        import uuid
+
+        from peewee import SqliteDatabase
+
+        from domain import passwords
+        from domain.clock import utcnow
+        from domain.db import SQLITE_PRAGMAS
+        from linking_helpers import make_agreement
+        from models import Agreement, Customer, Message, Payment, Thread
+        locale = {"ca": "en_CA", "us": "en_US", "at": "de_AT", "fr": "fr_FR"}[market]
+        address = f"writer-{uuid.uuid4().hex[:10]}@example.com"
+        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
+        with db.bind_ctx([Customer, Agreement, Payment, Thread, Message]), db.connection_context():
+            now = utcnow()
+            customer = Customer.create(market=market, email=address, email_key=address,
+                                       first_name="Nora", last_name="Writer", locale=locale,
+                                       password_hash=passwords.hash_password(password),
+                                       status="active", activated_at=now)
+            agreement = make_agreement(market, customer=customer.id, linked_at=now)
+            thread = Thread.create(customer=customer.id, market=market, agreement=agreement.id,
+                                   topic=topic, created_at=now, updated_at=now, waiting_since=now)
+            Message.create(thread=thread.id, author="customer", body=body, created_at=now)
+        return address, thread.id, agreement
+
+    def flask(self, *args):
+        """Run `flask ARGS` (an operator's command) on the server's database
+        and settings; the CompletedProcess, output as text."""
+        return subprocess.run([_flask(), "--app", "app:create_app", *args], cwd=ROOT,
+                              env=self.env, capture_output=True, text=True, timeout=60)
+
+    def staff_reply(self, thread_id, text):
+        """An agent's answer to a thread, as the staff pages give it
+        (domain.messages.staff_reply): the thread turns unread for the
+        customer and the e-mail is written to the outbox at once. It runs in
+        a process of its own, on the server's database and settings, since
+        it needs an app (links, templates) and the global database."""
+        result = subprocess.run([sys.executable, "-c", STAFF_REPLY, str(thread_id), text,
+                                 self.base_url], cwd=ROOT, env=self.env, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+
     def url(self, path):
         return self.base_url + path
 
@@ -117,6 +177,22 @@ class Server:
 
     def mailbox(self, address):
         return Mailbox(self, address)
+
+
+STAFF_REPLY = """
+import sys
+from app import create_app
+from domain import messages, outbox
+from models import Staff, Thread
+thread_id, text, base_url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+app = create_app()
+with app.test_request_context(base_url=base_url):
+    agent = (Staff.get_or_none(Staff.email == "care.agent@example.com")
+             or Staff.create(email="care.agent@example.com", name="Care Agent", role="agent",
+                             password_hash="x"))
+    messages.staff_reply(agent, Thread.get_by_id(thread_id), text)
+    outbox.send_pending()
+"""
 
 
 @pytest.fixture(scope="session")
@@ -131,6 +207,7 @@ def server(tmp_path_factory):
         "KEYFOB_MAIL_OUTBOX_DIR": str(tmp / "mail"),
         "KEYFOB_SMS_OUTBOX_DIR": str(tmp / "sms"),
         "KEYFOB_DOCUMENTS_DIR": str(tmp / "documents"),
+        "KEYFOB_ATTACHMENTS_DIR": str(tmp / "attachments"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
@@ -152,6 +229,7 @@ def server(tmp_path_factory):
     process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", tmp, log_path)
+    server.env = env
     try:
         deadline = time.monotonic() + 20
         while True:

@@ -24,6 +24,14 @@ class BrowserVisitor:
         self.last_agreement = self.server.make_agreement(market)
         return self.last_agreement
 
+    def staff(self, role, enrolled=True):
+        """A new staff member in the server's database: (email, password,
+        TOTP secret, "" when their app is not set up yet)."""
+        return self.server.make_staff(role, enrolled=enrolled)
+
+    def staff_reply(self, thread_id, text):
+        self.server.staff_reply(thread_id, text)
+
     def form(self, url, data):
         page = self.request.get(url).text()
         token = re.search(r'name="csrf_token" value="([^"]*)"', page)

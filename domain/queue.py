@@ -1,0 +1,136 @@
+"""The agents' queue: customers' threads (messages and service requests)
+filtered and in the order they should be answered, the longest waiting
+first; a thread with what an agent needs beside it; assigning, closing
+and reopening; an agent's answer.
+
+Every page of the queue costs the same number of queries however many
+threads there are: the customer, the agreement and the assignee of each
+thread come in the one query of the page.
+"""
+from dataclasses import dataclass
+from typing import Optional
+
+from peewee import JOIN
+
+from domain import messages
+from domain.db import database
+from models import Agreement, Customer, Staff, Thread
+
+PER_PAGE = 50
+# Who can take a thread: the roles that see the queue.
+AGENT_ROLES = ("agent", "admin")
+STATUSES = ("open", "closed")
+# The assignee filter: anyone, the member asking, nobody, or a member's id.
+ANYONE, ME, UNASSIGNED = "anyone", "me", "unassigned"
+
+
+@dataclass(frozen=True)
+class Filters:
+    market: Optional[str] = None        # None: every market
+    topic: Optional[str] = None         # None: every topic
+    status: str = "open"
+    assignee: str = ANYONE              # ANYONE, ME, UNASSIGNED or a member's id as text
+
+
+def team():
+    """The active members who can take a thread, by name."""
+    return list(Staff.select().where(Staff.active == True, Staff.role.in_(AGENT_ROLES))  # noqa: E712
+                .order_by(Staff.name, Staff.id))
+
+
+def _conditions(filters, me):
+    conditions = [Thread.status == filters.status]
+    if filters.market:
+        conditions.append(Thread.market == filters.market)
+    if filters.topic:
+        conditions.append(Thread.topic == filters.topic)
+    if filters.assignee == ME:
+        conditions.append(Thread.assignee == me.id)
+    elif filters.assignee == UNASSIGNED:
+        conditions.append(Thread.assignee.is_null())
+    elif filters.assignee.isdigit():
+        conditions.append(Thread.assignee == int(filters.assignee))
+    return conditions
+
+
+def _with_people():
+    """Threads with their customer, agreement (or None) and assignee (or
+    None), joined in one query."""
+    return (Thread.select(Thread, Customer, Agreement, Staff)
+            .join(Customer, on=(Thread.customer == Customer.id))
+            .switch(Thread)
+            .join(Agreement, JOIN.LEFT_OUTER, on=(Thread.agreement == Agreement.id))
+            .switch(Thread)
+            .join(Staff, JOIN.LEFT_OUTER, on=(Thread.assignee == Staff.id)))
+
+
+def queue_page(filters, me, page):
+    """(threads of that page, the page, the number of pages): those
+    waiting for an answer first, the longest waiting first; then the
+    others, the latest first. Two queries."""
+    conditions = _conditions(filters, me)
+    count = Thread.select().where(*conditions).count()
+    pages = max(1, -(-count // PER_PAGE))
+    page = min(max(page, 1), pages)
+    threads = list(_with_people().where(*conditions)
+                   .order_by(Thread.waiting_since.is_null(), Thread.waiting_since,
+                             Thread.updated_at.desc(), Thread.id.desc())
+                   .paginate(page, PER_PAGE))
+    return threads, page, pages
+
+
+def find(thread_id):
+    """The thread with its customer, agreement and assignee, or None."""
+    return _with_people().where(Thread.id == thread_id).first()
+
+
+def conversation(thread):
+    """The messages oldest first, each with .files and, for an answer,
+    .staff_name (one query for all the names)."""
+    found = messages.conversation(thread)
+    ids = {m.staff_id for m in found if m.staff_id}
+    names = dict(Staff.select(Staff.id, Staff.name).where(Staff.id.in_(ids)).tuples()) if ids else {}
+    for message in found:
+        message.staff_name = names.get(message.staff_id, "")
+    return found
+
+
+def customer_agreements(customer_id):
+    return list(Agreement.select().where(Agreement.customer == customer_id)
+                .order_by(Agreement.contract_number))
+
+
+def assign(thread, member_id):
+    """Give the thread to the member with this id if they can take it
+    (active, agent or admin); that member, or None."""
+    member = Staff.get_or_none(Staff.id == member_id, Staff.active == True,  # noqa: E712
+                               Staff.role.in_(AGENT_ROLES))
+    if member is not None:
+        Thread.update(assignee=member.id).where(Thread.id == thread.id).execute()
+    return member
+
+
+def release(thread):
+    """Nobody's again: back in the queue for anyone to take."""
+    Thread.update(assignee=None).where(Thread.id == thread.id).execute()
+
+
+def close(thread):
+    """An agent decides that nothing more is owed (a "thank you" needs no
+    answer): the thread leaves the wait too, so that when the customer
+    writes again weeks later, they wait from then, not from before."""
+    Thread.update(status="closed", waiting_since=None).where(Thread.id == thread.id).execute()
+
+
+def reopen(thread):
+    Thread.update(status="open").where(Thread.id == thread.id).execute()
+
+
+def reply(staff, thread, body, uploads=()):
+    """An agent's answer (domain.messages.staff_reply: unread for the
+    customer, out of the wait, an e-mail without the text). An answer to a
+    closed thread opens it again: the conversation goes on."""
+    with database.atomic():
+        message = messages.staff_reply(staff, thread, body, uploads)
+        reopen(thread)
+    return message

@@ -1,0 +1,179 @@
+"""The agents' queue (domain.queue): customers' messages and service
+requests, the longest waiting first; a thread with its customer and their
+agreements; answering with files, assigning, closing, reopening.
+
+Agents and admins only: marketers get 403 (and the security log says who
+tried), anyone not signed in as staff goes to the staff sign-in.
+"""
+from babel import Locale
+from flask import Blueprint, abort, current_app, flash, g, request
+from flask_babel import format_timedelta, get_locale
+from flask_babel import gettext as _
+
+from domain import queue
+from domain.clock import utcnow
+from domain.markets import MARKETS
+from domain.messages import BODY_MAX
+from forms.agents import AgentReplyForm, AssignForm, QueueFilterForm, market_label
+from forms.auth import ButtonForm
+from forms.messages import ACCEPT, file_limits, topic_label
+from models import Attachment, Message
+from views.messages import TEXT_ROOM, send_attachment
+from views.staff_auth import staff_required
+from views.web import redirect_to, render_page
+
+bp = Blueprint("agents", __name__, url_prefix="/staff/queue")
+
+AGENTS = queue.AGENT_ROLES
+
+
+@bp.url_value_preprocessor
+def _room_for_files(endpoint, values):
+    """An answer may carry files: the app's 1 MB limit is raised for it
+    before anything reads the body (CSRFProtect does, before any view), as
+    for the customers' messages (views.messages)."""
+    if endpoint == "agents.reply" and request.method == "POST":
+        config = current_app.config
+        request.max_content_length = (config["ATTACHMENT_MAX_COUNT"] * config["ATTACHMENT_MAX_BYTES"]
+                                      + TEXT_ROOM)
+
+
+@bp.errorhandler(404)
+@bp.errorhandler(413)
+def _error(error):
+    # In the back office's layout; a 413 says what the files may be.
+    return render_page("errors/http.html", code=error.code, status=error.code, back_office=True,
+                       file_limits=file_limits() if error.code == 413 else None)
+
+
+# --- what the templates show ---------------------------------------------------------
+
+def waited(thread):
+    """How long the customer has waited, in the agent's language: "3 hours"."""
+    return format_timedelta(utcnow() - thread.waiting_since, threshold=1)
+
+
+def language_name(locale):
+    return Locale.parse(locale).get_display_name(get_locale())
+
+
+def market_name(key):
+    market = MARKETS.get(key)
+    return market_label(market) if market else key
+
+
+HELPERS = dict(topic_label=topic_label, waited=waited, language_name=language_name,
+               market_name=market_name, markets=MARKETS)
+
+
+# --- the queue -------------------------------------------------------------------------
+
+# Named `queue` for url_for; the function's name is taken by domain.queue.
+@bp.route("", endpoint="queue")
+@staff_required(*AGENTS)
+def queue_page():
+    form = QueueFilterForm(request.args, queue.team())
+    page = request.args.get("page", 1, type=int)
+    threads, page, pages = queue.queue_page(form.filters(), g.staff, page)
+    return render_page("agents/queue.html", back_office=True, form=form, threads=threads,
+                       page=page, pages=pages, **HELPERS)
+
+
+# --- a thread --------------------------------------------------------------------------
+
+def found(thread_id):
+    thread = queue.find(thread_id)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def show(thread, reply_form=None, assign_form=None, status=200):
+    """The thread page; a form given is shown with its errors (and the
+    summary at the top is about it)."""
+    reply_form = reply_form or AgentReplyForm()
+    assign_form = assign_form or AssignForm(queue.team())
+    return render_page("agents/thread.html", back_office=True, status=status, thread=thread,
+                       customer=thread.customer, conversation=queue.conversation(thread),
+                       agreements=queue.customer_agreements(thread.customer_id),
+                       reply_form=reply_form, assign_form=assign_form,
+                       form=assign_form if assign_form.errors else reply_form,
+                       me=g.staff, body_max=BODY_MAX, accept=ACCEPT,
+                       file_limits=file_limits(), **HELPERS)
+
+
+@bp.route("/<int:thread_id>")
+@staff_required(*AGENTS)
+def thread(thread_id):
+    return show(found(thread_id))
+
+
+@bp.route("/<int:thread_id>/reply", methods=["POST"])
+@staff_required(*AGENTS)
+def reply(thread_id):
+    thread = found(thread_id)
+    form = AgentReplyForm()
+    if form.validate_on_submit():
+        queue.reply(g.staff, thread, form.body.data, form.uploads)
+        flash(_("Your answer is sent. The customer gets an e-mail that there is a new message."),
+              "success")
+        return redirect_to("agents.thread", thread_id=thread.id)
+    return show(thread, reply_form=form, status=form.error_status())
+
+
+@bp.route("/<int:thread_id>/assign", methods=["POST"])
+@staff_required(*AGENTS)
+def assign(thread_id):
+    thread = found(thread_id)
+    form = AssignForm(queue.team())
+    if form.validate_on_submit():
+        member = queue.assign(thread, int(form.assignee.data))
+        if member is not None:
+            if member.id == g.staff.id:
+                flash(_("This conversation is now yours."), "success")
+            else:
+                flash(_("This conversation is now assigned to %(name)s.", name=member.name),
+                      "success")
+            return redirect_to("agents.thread", thread_id=thread.id)
+        form.assignee.errors = [_("Choose who takes this conversation.")]
+    return show(thread, assign_form=form, status=422)
+
+
+@bp.route("/<int:thread_id>/release", methods=["POST"])
+@staff_required(*AGENTS)
+def release(thread_id):
+    thread = found(thread_id)
+    if ButtonForm().validate_on_submit():
+        queue.release(thread)
+        flash(_("This conversation is assigned to nobody now."), "success")
+    return redirect_to("agents.thread", thread_id=thread.id)
+
+
+@bp.route("/<int:thread_id>/close", methods=["POST"])
+@staff_required(*AGENTS)
+def close(thread_id):
+    thread = found(thread_id)
+    if ButtonForm().validate_on_submit():
+        queue.close(thread)
+        flash(_("This conversation is closed."), "success")
+    return redirect_to("agents.thread", thread_id=thread.id)
+
+
+@bp.route("/<int:thread_id>/reopen", methods=["POST"])
+@staff_required(*AGENTS)
+def reopen(thread_id):
+    thread = found(thread_id)
+    if ButtonForm().validate_on_submit():
+        queue.reopen(thread)
+        flash(_("This conversation is open again."), "success")
+    return redirect_to("agents.thread", thread_id=thread.id)
+
+
+@bp.route("/<int:thread_id>/attachments/<int:attachment_id>")
+@staff_required(*AGENTS)
+def attachment(thread_id, attachment_id):
+    row = (Attachment.select().join(Message)
+           .where(Attachment.id == attachment_id, Message.thread == thread_id).first())
+    if row is None:
+        abort(404)
+    return send_attachment(row)

@@ -1,0 +1,245 @@
+"""The back office's front door: staff sign in with their password, then a
+code from their authenticator app (or a recovery code); the first time,
+they set the app up and get their recovery codes.
+
+Staff sessions are kept apart from customers': flask-login's current_user
+is only ever a customer. The staff session key waits in
+flask.session[STAFF_SESSION]; staff_required() loads it for the pages
+behind it (here and in the agents' and admins' blueprints) and sets g.staff.
+
+Staff pages have no language in their URL: they are in the language of the
+`site` cookie or Accept-Language (views.web.chosen_site), in the back
+office's own layout (render_page(..., back_office=True)).
+"""
+import io
+from functools import wraps
+
+import segno
+from flask import Blueprint, abort, current_app, flash, g, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from domain import staff as staff_accounts
+from domain.security_log import log_event
+from forms.auth import ButtonForm, LoginForm
+from forms.staff import RecoveryCodeForm, TotpForm
+from views.web import (STAFF_SESSION, client_address, rate_limited, redirect_to, render_page,
+                       too_many_requests)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+ROLE_LABELS = {"agent": _l("Agent"), "marketer": _l("Marketer"), "admin": _l("Admin")}
+
+# What each role reaches from /staff. The tools are built on this sign-in;
+# an entry whose endpoint does not exist yet shows as coming later.
+SECTIONS = [
+    (("agent", "admin"), "agents.queue", _l("Queue"),
+     _l("Customers' messages and service requests, the longest waiting first.")),
+    (("admin",), "admin.staff", _l("Staff and roles"),
+     _l("Add staff members, change their roles, unlock or deactivate them.")),
+    (("admin",), "admin.customers", _l("Customer accounts"),
+     _l("Find a customer's account by e-mail address and unlock it.")),
+    (("admin",), "admin.security_log", _l("Security log"),
+     _l("Sign-ins, lockouts and refusals, of customers and staff.")),
+    (("marketer",), "content.home", _l("Content"),
+     _l("The tools for the site's content will come later.")),
+]
+
+
+# --- who is signed in -----------------------------------------------------------
+
+def _loaded():
+    """(staff, session row) of this browser's staff session, loaded once a
+    request; None when there is none or it has ended."""
+    if "staff_session" not in g:
+        g.staff_session = staff_accounts.load(session.get(STAFF_SESSION))
+    return g.staff_session
+
+
+def current_staff():
+    """The staff member signed in with password and second factor, or None."""
+    loaded = _loaded()
+    if loaded is None or loaded[1].second_factor_at is None:
+        return None
+    return loaded[0]
+
+
+def staff_required(*roles):
+    """For back-office pages: a staff member signed in with both factors,
+    whose role is one of `roles` (any role when none is given). Others go
+    to the sign-in; a role not allowed gets 403, and the log says who tried
+    what. The member is g.staff."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            staff = current_staff()
+            if staff is None:
+                flash(_("Sign in to see this page."), "info")
+                return redirect_to("staff.login")
+            if roles and staff.role not in roles:
+                log_event("role_refused", staff=staff, detail=request.endpoint or "")
+                return render_page("errors/http.html", code=403, status=403, back_office=True)
+            g.staff = staff
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _second_factor_due(view):
+    """For the pages between the password and the second factor: the view
+    gets the member and the session row."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        loaded = _loaded()
+        if loaded is None:
+            return redirect_to("staff.login")
+        if loaded[1].second_factor_at is not None:
+            return redirect_to("staff.home")
+        return view(*loaded, *args, **kwargs)
+    return wrapped
+
+
+def _next_step(staff):
+    return redirect_to("staff.second_factor" if staff.totp_confirmed_at else "staff.setup")
+
+
+def _wrong_code(staff, row, template, form, problem, **context):
+    """A wrong code: the page again with the problem, or, at the fifth in
+    this session, back to the password."""
+    if staff_accounts.record_wrong_code(staff, row):
+        session.pop(STAFF_SESSION, None)
+        flash(_("You typed %(num)s wrong codes. For your protection, sign in again.",
+                num=staff_accounts.MAX_WRONG_CODES), "info")
+        return redirect_to("staff.login")
+    return render_page(template, form=form, problem=problem, status=422, back_office=True,
+                       **context)
+
+
+# --- pages ------------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    loaded = _loaded()
+    if loaded is not None:
+        return redirect_to("staff.home") if loaded[1].second_factor_at else _next_step(loaded[0])
+    form = LoginForm()
+    refused = False
+    if form.validate_on_submit():
+        verdict = rate_limited("staff-login-client", client_address(), "RATE_LIMIT_LOGIN_PER_CLIENT")
+        if not verdict.allowed:
+            return too_many_requests(verdict)
+        staff = staff_accounts.authenticate(form.email.data, form.password.data)
+        if staff is not None:
+            # A new cookie session at sign-in: nothing of the old one carries over.
+            session.clear()
+            session[STAFF_SESSION] = staff_accounts.start(staff)
+            return _next_step(staff)
+        refused = True
+    return render_page("staff/login.html", form=form, refused=refused,
+                       attempts=staff_accounts.MAX_FAILED_LOGINS,
+                       status=422 if (form.errors or refused) else 200, back_office=True)
+
+
+@bp.route("/second-factor/setup", methods=["GET", "POST"])
+@_second_factor_due
+def setup(staff, row):
+    if staff.totp_confirmed_at is not None:
+        return redirect_to("staff.second_factor")
+    secret, _uri = staff_accounts.start_enrolment(staff)
+    # Groups of four are easier to type into an app than 32 letters.
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if staff_accounts.confirm_enrolment(staff, form.code.data):
+            staff_accounts.mark_second_factor(session[STAFF_SESSION])
+            return redirect_to("staff.recovery_codes")
+        return _wrong_code(staff, row, "staff/setup.html", form, _(
+            "This code is not right. Check that the app has the key above and type the code it "
+            "shows now."), secret=grouped)
+    return render_page("staff/setup.html", form=form, problem=None, secret=grouped,
+                       status=422 if form.errors else 200, back_office=True)
+
+
+@bp.route("/second-factor/qr.svg")
+def qr():
+    """The QR code of the pending secret, for the setup page's <img>. Only
+    to the member setting up, between password and second factor; it holds
+    the secret, so it is never cached."""
+    loaded = _loaded()
+    if loaded is None or loaded[1].second_factor_at is not None:
+        abort(404)
+    staff = loaded[0]
+    if staff.totp_confirmed_at is not None or not staff.totp_secret:
+        abort(404)
+    svg = io.BytesIO()
+    segno.make(staff_accounts.otpauth_uri(staff), error="m").save(
+        svg, kind="svg", scale=4, light="#fff", xmldecl=False, omitsize=True)
+    response = current_app.response_class(svg.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/second-factor/recovery-codes", methods=["GET", "POST"])
+@staff_required()
+def recovery_codes():
+    form = ButtonForm()
+    if form.validate_on_submit():
+        return redirect_to("staff.home")
+    # Made when the page is first opened after the setup, and shown then only.
+    codes = staff_accounts.issue_recovery_codes(g.staff)
+    return render_page("staff/recovery_codes.html", form=form, codes=codes, back_office=True)
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@_second_factor_due
+def second_factor(staff, row):
+    if staff.totp_confirmed_at is None:
+        return redirect_to("staff.setup")
+    form = TotpForm()
+    if form.validate_on_submit():
+        if staff_accounts.verify_code(staff, form.code.data):
+            staff_accounts.mark_second_factor(session[STAFF_SESSION])
+            return redirect_to("staff.home")
+        return _wrong_code(staff, row, "staff/second_factor.html", form, _(
+            "This code is not right, or it was used already. Type the code the app shows now, "
+            "or wait for the next one."))
+    return render_page("staff/second_factor.html", form=form, problem=None,
+                       status=422 if form.errors else 200, back_office=True)
+
+
+@bp.route("/second-factor/recovery", methods=["GET", "POST"])
+@_second_factor_due
+def recovery(staff, row):
+    if staff.totp_confirmed_at is None:
+        return redirect_to("staff.setup")
+    form = RecoveryCodeForm()
+    if form.validate_on_submit():
+        if staff_accounts.use_recovery_code(staff, form.code.data):
+            staff_accounts.mark_second_factor(session[STAFF_SESSION])
+            flash(ngettext("You used a recovery code. %(num)s code is left.",
+                           "You used a recovery code. %(num)s codes are left.",
+                           staff_accounts.recovery_codes_left(staff)), "info")
+            return redirect_to("staff.home")
+        return _wrong_code(staff, row, "staff/recovery.html", form, _(
+            "This recovery code is not right, or it was used already."))
+    return render_page("staff/recovery.html", form=form, problem=None,
+                       status=422 if form.errors else 200, back_office=True)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if ButtonForm().validate_on_submit() and session.get(STAFF_SESSION):
+        staff_accounts.logout(session.pop(STAFF_SESSION))
+        flash(_("You have signed out."), "success")
+    return redirect_to("staff.login")
+
+
+@bp.route("")
+@staff_required(*staff_accounts.ROLES)
+def home():
+    sections = [dict(title=title, text=text,
+                     url=url_for(endpoint) if endpoint in current_app.view_functions else None)
+                for roles, endpoint, title, text in SECTIONS if g.staff.role in roles]
+    return render_page("staff/home.html", staff=g.staff, role=ROLE_LABELS[g.staff.role],
+                       sections=sections, back_office=True)
