@@ -12,14 +12,11 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from flows import path_is
 from pages import latest_link, registered
 from visitor import BrowserVisitor
 
 CUSTOMER_PASSWORD = "tulip river lantern 7"
-
-
-def path_is(server, path):
-    return re.compile("^" + re.escape(server.url(path)) + "$")
 
 
 def staff_sign_in(page, server, email, password):

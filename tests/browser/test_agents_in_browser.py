@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from test_linking_in_browser import path_is, sign_in
+from flows import path_is, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 CONFIRMATION = {"name": "confirmation.pdf", "mimeType": "application/pdf", "buffer": PDF}

@@ -7,30 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_linking_in_browser import (authorize_by_sms, latest_sms, new_customer, path_is,
-                                     sign_in, submit)
+from flows import link, new_customer, path_is, sign_in, submit
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def link(page, server, lang, agreement):
-    page.goto(f"/{lang}/agreements/link")
-    if lang == "fr-fr":
-        page.locator("#contract_number").fill(agreement.contract_number)
-        submit(page)
-        expect(page).to_have_url(path_is(server, f"/{lang}/agreements/link/code"))
-        page.locator("#code").fill(latest_sms(server, agreement.phone))
-        submit(page)
-    else:
-        born = agreement.holder_birth_date
-        for field, value in (("first_name", agreement.holder_first_name),
-                             ("last_name", agreement.holder_last_name), ("birth_day", born.day),
-                             ("birth_month", born.month), ("birth_year", born.year),
-                             ("vin", agreement.vin), ("last_payment", "412.35")):
-            page.locator(f"#{field}").fill(str(value))
-        submit(page)
-        authorize_by_sms(page, server, lang, agreement, remember=False)
-    expect(page).to_have_url(path_is(server, f"/{lang}/agreements/link/done"))
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])

@@ -9,62 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from pages import PASSWORD, latest_link, registered
-from visitor import BrowserVisitor
-
-
-def path_is(server, path):
-    return re.compile("^" + re.escape(server.url(path)) + "$")
-
-
-def latest_sms(server, number):
-    texts = [p.read_text(encoding="utf-8") for p in sorted(server.sms_dir.glob("*.txt"))]
-    mine = [t for t in texts if t.split("\n", 1)[0] == number]
-    assert mine, f"no SMS to {number}"
-    return re.search(r"\b(\d{6})\b", mine[-1]).group(1)
-
-
-def latest_mail_code(server, address):
-    """The code in the newest e-mail to `address` (agreements of several
-    tests share the address on file)."""
-    mailbox = server.mailbox(address)
-    return re.search(r"\b(\d{6})\b", mailbox.text(mailbox.latest())).group(1)
-
-
-def submit(page):
-    page.locator("main form button").first.click()
-
-
-def sign_in(page, lang, address):
-    page.goto(f"/{lang}/login")
-    page.locator("#email").fill(address)
-    page.locator("#password").fill(PASSWORD)
-    submit(page)
-
-
-def sign_out(page, server, lang):
-    page.locator("header form button").click()
-    expect(page).to_have_url(path_is(server, f"/{lang}/"))
-
-
-def new_customer(page, server, lang):
-    """A new active account (registered through the request API); its address."""
-    visitor = BrowserVisitor(page.context, server)
-    address = registered(visitor, lang)
-    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
-    return address
-
-
-def authorize_by_sms(page, server, lang, agreement, remember):
-    expect(page).to_have_url(path_is(server, f"/{lang}/device"))
-    page.locator(f"#destination-sms-{agreement.id}").check()
-    submit(page)
-    expect(page).to_have_url(path_is(server, f"/{lang}/device/code"))
-    expect(page.locator("main")).to_contain_text("42")               # the masked number
-    expect(page.locator("main")).not_to_contain_text(agreement.phone[-10:])
-    page.locator("#code").fill(latest_sms(server, agreement.phone))
-    page.locator(f"#remember-{'yes' if remember else 'no'}").check()
-    submit(page)
+from flows import (authorize_by_sms, latest_mail_code, latest_sms, new_customer, path_is,
+                   sign_in, sign_out, submit)
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])

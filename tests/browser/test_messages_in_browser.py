@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from test_dashboard_in_browser import link
-from test_linking_in_browser import new_customer, path_is, sign_in, submit
+from flows import link, new_customer, path_is, sign_in, submit
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 STATEMENT = {"name": "statement.pdf", "mimeType": "application/pdf", "buffer": PDF}

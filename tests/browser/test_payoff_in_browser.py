@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from test_dashboard_in_browser import link
-from test_linking_in_browser import new_customer, path_is, sign_in, submit
+from flows import link, new_customer, path_is, sign_in, submit
 
 # At 0 % the total does not depend on the day the test runs:
 # 12,000.00 + the fee (Canada 75.00, France 150.00).

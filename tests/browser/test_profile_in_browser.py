@@ -3,47 +3,14 @@ and off (plain forms), in Canada (English) and Austria (German): a phone
 number saved with the code read from the SMS outbox, a new e-mail address
 confirmed with the link read from the mail outbox, then a sign-in with it;
 in Canada the language of the e-mails changed to French."""
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from pages import PASSWORD, latest_link, registered
-from visitor import BrowserVisitor
+from flows import latest_sms, new_customer, path_is, sign_in, submit
 
 HTML_LANG = {"en-ca": "en-CA", "de-at": "de-AT"}
 # Numbers of no agreement and of no other test (the crawl's end in 43).
 PHONES = {"en-ca": ("613 555 0147", "+16135550147"), "de-at": ("0664 1234547", "+436641234547")}
-
-
-def path_is(server, path):
-    return re.compile("^" + re.escape(server.url(path)) + "$")
-
-
-def latest_sms(server, number):
-    texts = [p.read_text(encoding="utf-8") for p in sorted(server.sms_dir.glob("*.txt"))]
-    mine = [t for t in texts if t.split("\n", 1)[0] == number]
-    assert mine, f"no SMS to {number}"
-    return re.search(r"\b(\d{6})\b", mine[-1]).group(1)
-
-
-def submit(page):
-    page.locator("main form button").first.click()
-
-
-def sign_in(page, lang, address):
-    page.goto(f"/{lang}/login")
-    page.locator("#email").fill(address)
-    page.locator("#password").fill(PASSWORD)
-    submit(page)
-
-
-def new_customer(page, server, lang):
-    """A new active account (registered through the request API); its address."""
-    visitor = BrowserVisitor(page.context, server)
-    address = registered(visitor, lang)
-    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
-    return address
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])

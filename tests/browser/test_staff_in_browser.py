@@ -12,13 +12,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-
-def path_is(server, path):
-    return re.compile("^" + re.escape(server.url(path)) + "$")
-
-
-def submit(page):
-    page.locator("main form button").first.click()
+from flows import path_is, submit
 
 
 def type_password(page, email, password):

@@ -1,0 +1,82 @@
+"""Steps the browser tests share: signing up and in, reading codes from the
+outbox, linking an agreement the way each market does."""
+import re
+
+from playwright.sync_api import expect
+
+from pages import PASSWORD, latest_link, registered
+from visitor import BrowserVisitor
+
+
+def path_is(server, path):
+    return re.compile("^" + re.escape(server.url(path)) + "$")
+
+
+def latest_sms(server, number):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(server.sms_dir.glob("*.txt"))]
+    mine = [t for t in texts if t.split("\n", 1)[0] == number]
+    assert mine, f"no SMS to {number}"
+    return re.search(r"\b(\d{6})\b", mine[-1]).group(1)
+
+
+def latest_mail_code(server, address):
+    """The code in the newest e-mail to `address` (agreements of several
+    tests share the address on file)."""
+    mailbox = server.mailbox(address)
+    return re.search(r"\b(\d{6})\b", mailbox.text(mailbox.latest())).group(1)
+
+
+def submit(page):
+    page.locator("main form button").first.click()
+
+
+def sign_in(page, lang, address):
+    page.goto(f"/{lang}/login")
+    page.locator("#email").fill(address)
+    page.locator("#password").fill(PASSWORD)
+    submit(page)
+
+
+def sign_out(page, server, lang):
+    page.locator("header form button").click()
+    expect(page).to_have_url(path_is(server, f"/{lang}/"))
+
+
+def new_customer(page, server, lang):
+    """A new active account (registered through the request API); its address."""
+    visitor = BrowserVisitor(page.context, server)
+    address = registered(visitor, lang)
+    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
+    return address
+
+
+def authorize_by_sms(page, server, lang, agreement, remember):
+    expect(page).to_have_url(path_is(server, f"/{lang}/device"))
+    page.locator(f"#destination-sms-{agreement.id}").check()
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/device/code"))
+    expect(page.locator("main")).to_contain_text("42")               # the masked number
+    expect(page.locator("main")).not_to_contain_text(agreement.phone[-10:])
+    page.locator("#code").fill(latest_sms(server, agreement.phone))
+    page.locator(f"#remember-{'yes' if remember else 'no'}").check()
+    submit(page)
+
+
+def link(page, server, lang, agreement):
+    page.goto(f"/{lang}/agreements/link")
+    if lang == "fr-fr":
+        page.locator("#contract_number").fill(agreement.contract_number)
+        submit(page)
+        expect(page).to_have_url(path_is(server, f"/{lang}/agreements/link/code"))
+        page.locator("#code").fill(latest_sms(server, agreement.phone))
+        submit(page)
+    else:
+        born = agreement.holder_birth_date
+        for field, value in (("first_name", agreement.holder_first_name),
+                             ("last_name", agreement.holder_last_name), ("birth_day", born.day),
+                             ("birth_month", born.month), ("birth_year", born.year),
+                             ("vin", agreement.vin), ("last_payment", "412.35")):
+            page.locator(f"#{field}").fill(str(value))
+        submit(page)
+        authorize_by_sms(page, server, lang, agreement, remember=False)
+    expect(page).to_have_url(path_is(server, f"/{lang}/agreements/link/done"))
