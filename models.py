@@ -365,7 +365,49 @@ class SecurityEvent(BaseModel):
     detail = CharField(max_length=255, default="")
 
 
+class HelpCategory(BaseModel):
+    id = AutoField()
+    market = CharField(max_length=8)
+    key = CharField(max_length=64)
+    position = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("market", "key"), True),)
+
+
+class HelpArticle(BaseModel):
+    """A help-center article of one market; its text lives in one
+    HelpArticleVersion per language (domain.help picks the one to show)."""
+    id = AutoField()
+    market = CharField(max_length=8)
+    category = ForeignKeyField(HelpCategory, backref="articles", on_delete="CASCADE")
+    key = CharField(max_length=100)                # the slug in URLs
+    position = IntegerField(default=0)
+    views = IntegerField(default=0)
+    helpful_yes = IntegerField(default=0)
+    helpful_no = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("market", "key"), True),)
+
+
+class HelpArticleVersion(BaseModel):
+    """An article in one locale ("fr_CA", "fr", "de"...). Save it through
+    domain.help.save_version, which keeps the search index in step."""
+    id = AutoField()
+    article = ForeignKeyField(HelpArticle, backref="versions", on_delete="CASCADE")
+    locale = CharField(max_length=16)
+    title = CharField(max_length=200)
+    body = TextField()                             # a safe Markdown subset
+    published = BooleanField(default=False)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("article", "locale"), True),)
+
+
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
               Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
-              Attachment]
+              Attachment, HelpCategory, HelpArticle, HelpArticleVersion]

@@ -1,0 +1,254 @@
+"""The help center: which version of an article a customer reads, saving a
+version, and searching in the customer's language.
+
+An article missing in the customer's locale falls back along a chain
+(de_AT -> de -> the market's first locale and its language), and says so.
+
+Search finds the words whatever their form ("Passwörter" finds "Passwort",
+"oublie" finds "oublié"), ranks title matches above body matches and pages:
+- SQLite: the FTS5 table help_search holds the title and body as folded,
+  stemmed words. FTS5's own stemmer (porter) is English only, so the words
+  are stemmed here with the Snowball stemmers (snowballstemmer, the same
+  algorithms PostgreSQL uses), and the query the same way; bm25() ranks.
+- PostgreSQL: help_search holds a tsvector of unaccent(title) (weight A)
+  and unaccent(body) (weight B) in the language's configuration, with a GIN
+  index; plainto_tsquery in the same configuration, ts_rank_cd ranks.
+The snippet is made here on both databases from the original text, so it
+shows the real words, escapes everything, and only our <mark> is markup.
+"""
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import snowballstemmer
+from babel import Locale
+from markupsafe import Markup, escape
+from peewee import PostgresqlDatabase
+
+from domain import i18n
+from domain.clock import utcnow
+from domain.db import database
+from models import HelpArticle, HelpArticleVersion
+
+# The index's table; tests/test_migrations.py leaves it (and on SQLite the
+# FTS5 shadow tables named after it) out of the models-versus-schema check.
+SEARCH_TABLE = "help_search"
+
+# Language -> Snowball stemmer and PostgreSQL text search configuration.
+# Another language is searched without stemming ("simple").
+LANGUAGES = {"en": ("english", "english"), "fr": ("french", "french"), "de": ("german", "german")}
+
+MAX_QUERY = 200       # characters of a query looked at
+MAX_TERMS = 12        # words of a query looked at
+SNIPPET_WORDS = 30
+
+# Common words that find nothing useful (the gist of Snowball's lists, which
+# PostgreSQL also uses), folded like the text.
+STOP_WORDS = {
+    "en": """a about above after again against all am an and any are as at be because
+        been before being below between both but by can could did do does doing down
+        during each few for from further had has have having he her here hers herself
+        him himself his how i if in into is it its itself just me more most my myself
+        no nor not now of off on once only or other our ours ourselves out over own
+        same she should so some such than that the their theirs them themselves then
+        there these they this those through to too under until up very was we were
+        what when where which while who whom why will with would you your yours
+        yourself yourselves""",
+    "fr": """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui
+        ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa
+        se ses son sur ta te tes toi ton tu un une vos votre vous c d j l a m n s t y
+        ete etee etees etes etant suis es est sommes sont serai sera seront serais
+        serait etais etait etions etaient fus fut ai as avons avez ont aurai aura
+        avais avait avions aviez avaient eu eue eus cet cette ceci cela ca si""",
+    "de": """aber alle allem allen aller alles als also am an ander andere anderem anderen
+        anderer anderes anderm andern anders auch auf aus bei bin bis bist da damit dann
+        der den des dem die das dass du dich dir dein deine deinem deinen deiner doch dort
+        durch ein eine einem einen einer eines einig er es etwas euer eure fur gegen
+        gewesen hab habe haben hat hatte hatten hier hin hinter ich mich mir ihr ihre
+        ihrem ihren ihrer ihres euch im in indem ins ist jede jedem jeden jeder jedes
+        jene jetzt kann kein keine keinem keinen keiner man manche mein meine meinem
+        meinen meiner mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr
+        sein seine seinem seinen seiner selbst sich sie ihnen sind so solche soll sollte
+        sondern sonst uber um und uns unser unsere unter viel vom von vor wahrend war
+        waren warst was weg weil weiter welche welchem welchen welcher welches wenn
+        werde werden wie wieder will wir wird wirst wo wollen wollte wurde wurden zu
+        zum zur zwar zwischen""",
+}
+STOP_WORDS = {language: set(words.split()) for language, words in STOP_WORDS.items()}
+
+WORD = re.compile(r"\w+")
+# Markdown marks that would only clutter a snippet.
+MARKDOWN = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`~]+|^[ \t]*[#>]+", re.MULTILINE)
+
+
+def fallback_chain(market, locale):
+    """The locales to try, best first: de_AT -> [de_AT, de]; in Canada
+    fr_CA -> [fr_CA, fr, en_CA, en] (the market's first locale last)."""
+    chain = []
+    for candidate in (locale, market.locales[0]):
+        # i18n's chain is most general first: fr_CA -> [fr, fr_CA].
+        for layer in reversed(i18n.fallback_chain(candidate)):
+            if str(layer) not in chain:
+                chain.append(str(layer))
+    return chain
+
+
+def version_for(article, locale, market):
+    """The published version to show and whether it is in another locale
+    than the one asked (the page then says so): (version, fell_back), or
+    (None, False) when the article has no published version in the chain."""
+    chain = fallback_chain(market, locale)
+    versions = {version.locale: version for version in
+                article.versions.where(HelpArticleVersion.published == True)}   # noqa: E712
+    for candidate in chain:
+        if candidate in versions:
+            return versions[candidate], candidate != locale
+    return None, False
+
+
+def save_version(article, locale, title, body, published):
+    """Create or replace the article's version in `locale`, and its entry in
+    the search index, in one transaction."""
+    with database.atomic():
+        version = (HelpArticleVersion.select()
+                   .where(HelpArticleVersion.article == article,
+                          HelpArticleVersion.locale == locale).first())
+        if version is None:
+            version = HelpArticleVersion(article=article, locale=locale)
+        version.title = title
+        version.body = body
+        version.published = published
+        version.updated_at = utcnow()
+        version.save()
+        _index(version)
+    return version
+
+
+def _language(locale):
+    return Locale.parse(locale).language
+
+
+def _fold(text):
+    """Lower case without accents: "Oublié" -> "oublie", "Straße" -> "strasse"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _stemmer(language):
+    name = LANGUAGES.get(language, (None, None))[0]
+    return snowballstemmer.stemmer(name) if name else None
+
+
+def _stems(text, language, stemmer=None):
+    """The folded, stemmed words of `text`, stop words left out. Folding
+    comes before stemming, as unaccent() does on PostgreSQL, so a word typed
+    without its accents gets the same stem."""
+    stemmer = stemmer or _stemmer(language)
+    stop = STOP_WORDS.get(language, set())
+    words = [word for word in WORD.findall(_fold(text)) if word not in stop]
+    return stemmer.stemWords(words) if stemmer else words
+
+
+def _is_postgres():
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def _index(version):
+    language = _language(version.locale)
+    if _is_postgres():
+        config = LANGUAGES.get(language, (None, "simple"))[1]
+        database.execute_sql(
+            f"INSERT INTO {SEARCH_TABLE} (version_id, document) VALUES (%s,"
+            " setweight(to_tsvector(%s::regconfig, unaccent(%s)), 'A')"
+            " || setweight(to_tsvector(%s::regconfig, unaccent(%s)), 'B'))"
+            " ON CONFLICT (version_id) DO UPDATE SET document = EXCLUDED.document",
+            (version.id, config, version.title, config, version.body))
+    else:
+        database.execute_sql(f"DELETE FROM {SEARCH_TABLE} WHERE version_id = ?", (version.id,))
+        database.execute_sql(
+            f"INSERT INTO {SEARCH_TABLE} (version_id, title, body) VALUES (?, ?, ?)",
+            (version.id, " ".join(_stems(version.title, language)),
+             " ".join(_stems(version.body, language))))
+
+
+@dataclass
+class Result:
+    article: HelpArticle
+    version: HelpArticleVersion
+    snippet: Markup
+
+
+def search(market, locale, query, page=1, per_page=10):
+    """Published versions of the market's articles matching every word of
+    `query`, best first: (results of that page, total, pages). Each article
+    is searched in the version the customer would read (version_for). A
+    query of no words, or of stop words only, finds nothing."""
+    language = _language(locale)
+    terms = _stems(query[:MAX_QUERY], language)[:MAX_TERMS]
+    if not terms:
+        return [], 0, 0
+    page = max(1, page)
+    chain = fallback_chain(market, locale)
+    # The chain's position of a locale, to keep only each article's best version.
+    rank_of = "CASE {} " + " ".join("WHEN {p} THEN %d" % i for i in range(len(chain))) + " END"
+    p = database.param
+    source = (f"FROM {SEARCH_TABLE} JOIN help_article_version v"
+              f" ON v.id = {SEARCH_TABLE}.version_id")
+    if _is_postgres():
+        config = LANGUAGES.get(language, (None, "simple"))[1]
+        source += f" CROSS JOIN plainto_tsquery({p}::regconfig, unaccent({p})) q"
+        match = f"{SEARCH_TABLE}.document @@ q"
+        order = f"ts_rank_cd({SEARCH_TABLE}.document, q) DESC"
+        source_params = [config, " ".join(WORD.findall(query[:MAX_QUERY]))]
+    else:
+        match = f"{SEARCH_TABLE} MATCH {p}"
+        # Weights per column (version_id, title, body): a title match ranks first.
+        order = f"bm25({SEARCH_TABLE}, 0, 10.0, 1.0)"
+        source_params = []
+    in_chain = ", ".join([p] * len(chain))
+    where = (
+        f" JOIN help_article a ON a.id = v.article_id"
+        f" WHERE {match} AND a.market = {p} AND v.published AND v.locale IN ({in_chain})"
+        f" AND NOT EXISTS (SELECT 1 FROM help_article_version better"
+        f"  WHERE better.article_id = v.article_id AND better.published"
+        f"  AND {rank_of.format('better.locale', p=p)} < {rank_of.format('v.locale', p=p)})")
+    match_params = [] if _is_postgres() else [" ".join(f'"{term}"' for term in terms)]
+    params = source_params + match_params + [market.key] + chain + chain + chain
+
+    total = database.execute_sql(f"SELECT COUNT(*) {source}{where}", params).fetchone()[0]
+    rows = database.execute_sql(
+        f"SELECT v.id {source}{where} ORDER BY {order}, v.id LIMIT {p} OFFSET {p}",
+        params + [per_page, (page - 1) * per_page]).fetchall()
+    ids = [row[0] for row in rows]
+    versions = {version.id: version for version in
+                HelpArticleVersion.select(HelpArticleVersion, HelpArticle)
+                .join(HelpArticle).where(HelpArticleVersion.id.in_(ids))}
+    results = []
+    for version_id in ids:
+        version = versions[version_id]
+        results.append(Result(version.article, version,
+                              snippet(version.body, terms, language)))
+    return results, total, math.ceil(total / per_page)
+
+
+def snippet(body, terms, language):
+    """About SNIPPET_WORDS words of `body` around the first word matching
+    one of `terms` (stems), those words in <mark>, everything escaped."""
+    words = MARKDOWN.sub(r"\1", body).split()
+    wanted = set(terms)
+    stemmer = _stemmer(language)
+
+    def matches(word):
+        return bool(wanted.intersection(_stems(word, language, stemmer)))
+
+    hits = [i for i, word in enumerate(words) if matches(word)]
+    start = max(0, hits[0] - SNIPPET_WORDS // 3) if hits else 0
+    shown = words[start:start + SNIPPET_WORDS]
+    parts = [Markup("<mark>%s</mark>") % word if matches(word) else escape(word) for word in shown]
+    text = Markup(" ").join(parts)
+    if start > 0:
+        text = Markup("… ") + text
+    if start + SNIPPET_WORDS < len(words):
+        text = text + Markup(" …")
+    return text
