@@ -6,12 +6,12 @@ import secrets
 from flask import Flask
 
 import cli
-from domain import passwords
+from domain import documents, passwords
 from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
-from views import (account, admin, agents, agreements, auth, device, errors, link, messages,
-                   payoff, profile, register, service, site, staff_auth, web)
+from views import (account, admin, agents, agreements, auth, device, errors, help, link,
+                   messages, payoff, profile, register, service, site, staff_auth, web)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -56,6 +56,8 @@ DEFAULTS = dict(
     # Message center attachments: PDF, JPEG, PNG, each at most this big.
     ATTACHMENT_MAX_BYTES=10 * 1024 * 1024,
     ATTACHMENT_MAX_COUNT=3,
+    # A statement or letter an agent uploads (the operator's import has its own check).
+    DOCUMENT_MAX_BYTES=documents.MAX_BYTES,
     # The profile asks for the password again when it was typed longer ago.
     PROFILE_REAUTH_MINUTES=15,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
@@ -103,7 +105,7 @@ def create_app(test_config=None, instance_path=None):
 
     web.init_app(app)
     for module in (site, register, auth, account, link, device, agreements, payoff, profile,
-                   service, messages, staff_auth, agents, admin):
+                   service, messages, help, staff_auth, agents, admin):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

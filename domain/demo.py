@@ -4,13 +4,14 @@ statement or letter each, loaded from config/demo/ through the same checks
 as `flask agreements import` and `flask documents import`; and one staff
 member per role for the back office."""
 import os
+import tomllib
 
-from domain import agreement_import, documents, passwords
+from domain import agreement_import, documents, help, passwords
 from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
-from domain.markets import SITES
-from models import Customer, Staff
+from domain.markets import MARKETS, SITES
+from models import Customer, HelpArticle, HelpCategory, Staff
 
 PASSWORD = "Demo-Keyfob-2026"
 
@@ -60,6 +61,7 @@ def load(if_empty=False):
                 Staff.create(email=email, name=name, role=role, password_hash=password_hash,
                              totp_secret=STAFF_TOTP_SECRET, totp_confirmed_at=utcnow())
     load_agreements()
+    load_help()
     return LOGINS
 
 
@@ -72,3 +74,35 @@ def load_agreements():
     report = documents.import_mapping(os.path.join(DEMO_FILES, "documents.csv"))
     if report.bad_rows:
         raise ValueError(f"demo documents: {report.bad_rows}")
+
+
+# The languages of config/demo/help.toml and the locale each is saved in:
+# every variant reads one of them through its fallback chain.
+HELP_LOCALES = ("en", "fr", "de")
+
+
+def load_help():
+    """The demo help center of every market (config/demo/help.toml), saved
+    through domain.help.save_version so that search finds it. Articles that
+    are there already are left alone."""
+    with open(os.path.join(DEMO_FILES, "help.toml"), "rb") as f:
+        data = tomllib.load(f)
+    with database.atomic():
+        for market in MARKETS:
+            for entry in data["categories"]:
+                if market in entry.get("markets", MARKETS):
+                    HelpCategory.get_or_create(market=market, key=entry["key"],
+                                               defaults={"position": entry["position"]})
+            for position, entry in enumerate(data["articles"]):
+                if market not in entry.get("markets", MARKETS):
+                    continue
+                if HelpArticle.get_or_none(HelpArticle.market == market,
+                                           HelpArticle.key == entry["key"]):
+                    continue
+                category = HelpCategory.get(HelpCategory.market == market,
+                                            HelpCategory.key == entry["category"])
+                article = HelpArticle.create(market=market, category=category,
+                                             key=entry["key"], position=position)
+                for locale in HELP_LOCALES:
+                    help.save_version(article, locale, entry[locale]["title"],
+                                      entry[locale]["body"], published=True)

@@ -19,6 +19,7 @@ from flask import current_app
 
 from domain.agreement_import import (BadValue, agreement_of_row, contract_number, iso_date,
                                      market_of, read_rows, text)
+from domain.attachments import looks_like_html, safe_name
 from domain.clock import utcnow
 from domain.db import database
 from models import Document
@@ -43,10 +44,25 @@ def path_of(document):
     return os.path.join(documents_dir(), document.stored_name)
 
 
-def is_pdf(path):
-    """By the bytes, not the name: filetype reads the file's signature."""
-    kind = filetype.guess(path)
+def is_pdf(path_or_data):
+    """By the bytes, not the name: filetype reads the file's signature (of
+    a path or of bytes in memory)."""
+    kind = filetype.guess(path_or_data)
     return kind is not None and kind.mime == "application/pdf"
+
+
+def upload_problem(data, max_bytes):
+    """Why an uploaded file cannot be a document ("empty", "too_large",
+    "not_pdf"), or None. `data` holds at most max_bytes + 1 bytes. A PDF
+    that also holds markup a browser would run is refused like any other
+    non-PDF (domain.attachments.looks_like_html)."""
+    if not data:
+        return "empty"
+    if len(data) > max_bytes:
+        return "too_large"
+    if not is_pdf(data) or looks_like_html(data):
+        return "not_pdf"
+    return None
 
 
 def checked_row(folder):
@@ -101,6 +117,32 @@ def add(agreement, kind, title, issued_on, original_name, source_path):
     return Document.create(agreement=agreement, kind=kind, title=title, issued_on=issued_on,
                            stored_name=stored_name, original_name=original_name,
                            size=os.path.getsize(source_path))
+
+
+def add_upload(agreement, kind, title, issued_on, original_name, data):
+    """A document an agent uploaded (checked with upload_problem first).
+
+    The original name is kept only for the record (the download is named
+    after the title): made safe, and prefixed with a random token. The
+    unique index on (agreement, original_name) exists for the import, which
+    finds its rows again by the name in the CSV; an upload is meant each
+    time, and the same name sent twice ("statement.pdf" every month) must
+    make two documents, not fail. The "upload-" prefix also keeps uploads
+    apart from imported files at a glance."""
+    original_name = f"upload-{secrets.token_hex(4)}-{safe_name(original_name, 'application/pdf')}"
+    stored_name = secrets.token_hex(16) + ".pdf"
+    os.makedirs(documents_dir(), exist_ok=True)
+    path = os.path.join(documents_dir(), stored_name)
+    with open(path, "xb") as f:
+        f.write(data)
+    try:
+        return Document.create(agreement=agreement, kind=kind, title=title, issued_on=issued_on,
+                               stored_name=stored_name, original_name=original_name,
+                               size=len(data))
+    except Exception:
+        # No file without its row.
+        os.remove(path)
+        raise
 
 
 def mark_opened(document):

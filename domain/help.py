@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 import snowballstemmer
 from babel import Locale
+from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from peewee import PostgresqlDatabase
 
 from domain import i18n
 from domain.clock import utcnow
 from domain.db import database
-from models import HelpArticle, HelpArticleVersion
+from models import HelpArticle, HelpArticleVersion, HelpCategory
 
 # The index's table; tests/test_migrations.py leaves it (and on SQLite the
 # FTS5 shadow tables named after it) out of the models-versus-schema check.
@@ -179,11 +180,12 @@ class Result:
     snippet: Markup
 
 
-def search(market, locale, query, page=1, per_page=10):
+def search(market, locale, query, page=1, per_page=10, any_word=False):
     """Published versions of the market's articles matching every word of
-    `query`, best first: (results of that page, total, pages). Each article
-    is searched in the version the customer would read (version_for). A
-    query of no words, or of stop words only, finds nothing."""
+    `query` (with any_word, one of them is enough: a question in a
+    customer's words), best first: (results of that page, total, pages).
+    Each article is searched in the version the customer would read
+    (version_for). A query of no words, or of stop words only, finds nothing."""
     language = _language(locale)
     terms = _stems(query[:MAX_QUERY], language)[:MAX_TERMS]
     if not terms:
@@ -197,7 +199,10 @@ def search(market, locale, query, page=1, per_page=10):
               f" ON v.id = {SEARCH_TABLE}.version_id")
     if _is_postgres():
         config = LANGUAGES.get(language, (None, "simple"))[1]
-        source += f" CROSS JOIN plainto_tsquery({p}::regconfig, unaccent({p})) q"
+        tsquery = f"plainto_tsquery({p}::regconfig, unaccent({p}))"
+        if any_word:
+            tsquery = f"replace({tsquery}::text, '&', '|')::tsquery"
+        source += f" CROSS JOIN {tsquery} q"
         match = f"{SEARCH_TABLE}.document @@ q"
         order = f"ts_rank_cd({SEARCH_TABLE}.document, q) DESC"
         source_params = [config, " ".join(WORD.findall(query[:MAX_QUERY]))]
@@ -213,7 +218,8 @@ def search(market, locale, query, page=1, per_page=10):
         f" AND NOT EXISTS (SELECT 1 FROM help_article_version better"
         f"  WHERE better.article_id = v.article_id AND better.published"
         f"  AND {rank_of.format('better.locale', p=p)} < {rank_of.format('v.locale', p=p)})")
-    match_params = [] if _is_postgres() else [" ".join(f'"{term}"' for term in terms)]
+    joiner = " OR " if any_word else " "
+    match_params = [] if _is_postgres() else [joiner.join(f'"{term}"' for term in terms)]
     params = source_params + match_params + [market.key] + chain + chain + chain
 
     total = database.execute_sql(f"SELECT COUNT(*) {source}{where}", params).fetchone()[0]
@@ -252,3 +258,84 @@ def snippet(body, terms, language):
     if start + SNIPPET_WORDS < len(words):
         text = text + Markup(" …")
     return text
+
+
+# --- what the help pages show ----------------------------------------------------
+
+def _readable(market, locale, articles):
+    """[(article, version)] of `articles` (a query of the market's
+    articles, kept in its order) that have a published version in the
+    customer's chain, each in the best one: two queries whatever the count."""
+    chain = fallback_chain(market, locale)
+    articles = list(articles)
+    versions = {}
+    if articles:
+        for version in (HelpArticleVersion.select()
+                        .where(HelpArticleVersion.article.in_([a.id for a in articles]),
+                               HelpArticleVersion.published == True,          # noqa: E712
+                               HelpArticleVersion.locale.in_(chain))):
+            best = versions.get(version.article_id)
+            if best is None or chain.index(version.locale) < chain.index(best.locale):
+                versions[version.article_id] = version
+    return [(article, versions[article.id]) for article in articles if article.id in versions]
+
+
+def categories(market, locale):
+    """[(category, number of articles readable in the chain)], in order;
+    a category with nothing to read is left out."""
+    cats = list(HelpCategory.select().where(HelpCategory.market == market.key)
+                .order_by(HelpCategory.position, HelpCategory.key))
+    readable = _readable(market, locale, HelpArticle.select()
+                         .where(HelpArticle.market == market.key))
+    counts = {}
+    for article, _version in readable:
+        counts[article.category_id] = counts.get(article.category_id, 0) + 1
+    return [(category, counts[category.id]) for category in cats if category.id in counts]
+
+
+def category_articles(market, locale, category):
+    return _readable(market, locale, HelpArticle.select()
+                     .where(HelpArticle.category == category)
+                     .order_by(HelpArticle.position, HelpArticle.key))
+
+
+def most_viewed(market, locale, limit=5, category=None, leave_out=None):
+    """The most read articles readable in the chain: [(article, version)]."""
+    query = HelpArticle.select().where(HelpArticle.market == market.key)
+    if category is not None:
+        query = query.where(HelpArticle.category == category)
+    if leave_out is not None:
+        query = query.where(HelpArticle.id != leave_out.id)
+    # A few more than asked: some may have no version in this chain.
+    query = query.order_by(HelpArticle.views.desc(), HelpArticle.id).limit(limit * 4)
+    return _readable(market, locale, query)[:limit]
+
+
+def count_view(article):
+    """One more read, counted in the database (parallel reads all count)."""
+    HelpArticle.update(views=HelpArticle.views + 1).where(HelpArticle.id == article.id).execute()
+
+
+def vote(article, helpful):
+    field = HelpArticle.helpful_yes if helpful else HelpArticle.helpful_no
+    HelpArticle.update({field: field + 1}).where(HelpArticle.id == article.id).execute()
+
+
+def is_fallback_language(version, locale):
+    """Whether the version is in another language than the customer's: a
+    reader of de_AT given the "de" version is not told anything."""
+    return _language(version.locale) != _language(locale)
+
+
+# The safe Markdown subset of article bodies: paragraphs, emphasis, lists,
+# links to https:// or to our own paths. markdown-it-py's "zero" preset has
+# only paragraphs and text; html=False escapes any markup in the text.
+_MARKDOWN = MarkdownIt("zero", {"html": False}).enable(["emphasis", "list", "link"])
+_MARKDOWN.validateLink = lambda url: (url.startswith("https://")
+                                      or (url.startswith("/") and not url.startswith("//")))
+
+
+def render_body(body):
+    """An article's body as HTML: markdown-it-py escapes everything that is
+    not in the subset, so the result is safe to show."""
+    return Markup(_MARKDOWN.render(body))

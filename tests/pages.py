@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 import pyotp
 
 from domain import messages
+from help_helpers import make_help_article
 from linking_helpers import identity_form, make_agreement
 from models import Staff, Thread
 from staff_helpers import staff_member
@@ -286,6 +287,22 @@ def locked_member(visitor, lang):
     return f"/staff/admin/staff/{member_id}"
 
 
+def help_article(visitor, lang):
+    """A help article of the visitor's market, in the app's database; its key."""
+    market = MARKET_OF[lang]
+    if hasattr(visitor, "server"):      # a browser: the server's database
+        return visitor.server.make_help_article(market)
+    with visitor.client.application.app_context():
+        return make_help_article(market).key
+
+
+def help_at(url):
+    """`url` with {key} a new help article of the visitor's market."""
+    def reach(visitor, lang):
+        return url.format(lang=lang, key=help_article(visitor, lang))
+    return reach
+
+
 PAGES = [
     Page("site.root", at("/"), status=302, per_variant=False),
     Page("site.sites", at("/sites"), per_variant=False),
@@ -354,6 +371,12 @@ PAGES = [
     Page("admin.customers", then(admin_signed_in, "/staff/admin/customers"), per_variant=False),
     Page("admin.security_log", then(admin_signed_in, "/staff/admin/security-log"),
          per_variant=False),
+    # --- help center
+    Page("help.home", help_at("/{lang}/help")),
+    Page("help.category", help_at("/{lang}/help/categories/account")),
+    Page("help.article", help_at("/{lang}/help/articles/{key}")),
+    Page("help.search", help_at("/{lang}/help/search?q=Keyfob")),
+    Page("help.ask", at("/{lang}/help/ask")),
     # --- profile
     Page("profile.overview", then(linked, "/{lang}/profile"), customer=True),
     Page("profile.confirm_password", then(linked, "/{lang}/profile/confirm-password"),

@@ -26,7 +26,8 @@ FIELDS = ["csrf_token", "title", "first_name", "last_name", "email", "password",
           "contract_number", "code", "remember", "destination", "other"]
 PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca", "device_id": 1,
               "agreement_id": 1, "document_id": 1, "number": "Q-2026-000001",
-              "kind": "payment_date", "thread_id": 1, "attachment_id": 1, "staff_id": 1}
+              "kind": "payment_date", "thread_id": 1, "attachment_id": 1, "staff_id": 1,
+              "key": "forgotten-password"}
 
 
 def form_endpoints(app):

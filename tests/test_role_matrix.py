@@ -50,6 +50,8 @@ agents.close          GET     405    405       405    405       405
 agents.close          POST    303    403       303    303       303
 agents.reopen         GET     405    405       405    405       405
 agents.reopen         POST    303    403       303    303       303
+agents.upload_document GET    405    405       405    405       405
+agents.upload_document POST   422    403       422    303       303
 admin.staff           GET     403    403       200    303       303
 admin.staff           POST    403    403       422    303       303
 admin.created         GET     403    403       200    303       303
@@ -72,6 +74,7 @@ agents.assign         POST    404    403       404    303       303
 agents.release        POST    404    403       404    303       303
 agents.close          POST    404    403       404    303       303
 agents.reopen         POST    404    403       404    303       303
+agents.upload_document POST   404    403       404    303       303
 admin.created         GET     403    403       404    303       303
 admin.member          GET     403    403       404    303       303
 admin.member          POST    403    403       404    303       303

@@ -1,6 +1,7 @@
 """The agents' queue (domain.queue): customers' messages and service
 requests, the longest waiting first; a thread with its customer and their
-agreements; answering with files, assigning, closing, reopening.
+agreements; answering with files, assigning, closing, reopening; a
+statement or letter uploaded to one of the customer's agreements.
 
 Agents and admins only: marketers get 403 (and the security log says who
 tried), anyone not signed in as staff goes to the staff sign-in.
@@ -10,11 +11,12 @@ from flask import Blueprint, abort, current_app, flash, g, request
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 
-from domain import queue
-from domain.clock import utcnow
+from domain import documents, queue
+from domain.clock import today_in, utcnow
 from domain.markets import MARKETS
 from domain.messages import BODY_MAX
-from forms.agents import AgentReplyForm, AssignForm, QueueFilterForm, market_label
+from forms.agents import (TITLE_MAX, AgentReplyForm, AssignForm, DocumentForm, QueueFilterForm,
+                          document_limits, market_label)
 from forms.auth import ButtonForm
 from forms.messages import ACCEPT, file_limits, topic_label
 from models import Attachment, Message
@@ -31,19 +33,28 @@ AGENTS = queue.AGENT_ROLES
 def _room_for_files(endpoint, values):
     """An answer may carry files: the app's 1 MB limit is raised for it
     before anything reads the body (CSRFProtect does, before any view), as
-    for the customers' messages (views.messages)."""
-    if endpoint == "agents.reply" and request.method == "POST":
-        config = current_app.config
+    for the customers' messages (views.messages). So is it for a document,
+    to its own limit: a file a little too large still reaches the form,
+    which says so at the field."""
+    if request.method != "POST":
+        return
+    config = current_app.config
+    if endpoint == "agents.reply":
         request.max_content_length = (config["ATTACHMENT_MAX_COUNT"] * config["ATTACHMENT_MAX_BYTES"]
                                       + TEXT_ROOM)
+    elif endpoint == "agents.upload_document":
+        request.max_content_length = config["DOCUMENT_MAX_BYTES"] + TEXT_ROOM
 
 
 @bp.errorhandler(404)
 @bp.errorhandler(413)
 def _error(error):
     # In the back office's layout; a 413 says what the files may be.
+    limits = None
+    if error.code == 413:
+        limits = document_limits() if request.endpoint == "agents.upload_document" else file_limits()
     return render_page("errors/http.html", code=error.code, status=error.code, back_office=True,
-                       file_limits=file_limits() if error.code == 413 else None)
+                       file_limits=limits)
 
 
 # --- what the templates show ---------------------------------------------------------
@@ -88,18 +99,35 @@ def found(thread_id):
     return thread
 
 
-def show(thread, reply_form=None, assign_form=None, status=200):
+def customer_today(thread):
+    """Today where the customer's market is: no document is issued later."""
+    market = MARKETS.get(thread.customer.market)
+    return today_in(market.timezone) if market else utcnow().date()
+
+
+def new_document_form(thread, agreements):
+    form = DocumentForm(agreements, customer_today(thread))
+    if not form.is_submitted():
+        # Most often the document is about the agreement of the conversation.
+        form.agreement.data = str(thread.agreement_id or "")
+    return form
+
+
+def show(thread, reply_form=None, assign_form=None, document_form=None, status=200):
     """The thread page; a form given is shown with its errors (and the
     summary at the top is about it)."""
+    agreements = queue.customer_agreements(thread.customer_id)
     reply_form = reply_form or AgentReplyForm()
     assign_form = assign_form or AssignForm(queue.team())
+    document_form = document_form or new_document_form(thread, agreements)
+    shown = next((f for f in (assign_form, document_form) if f.errors), reply_form)
     return render_page("agents/thread.html", back_office=True, status=status, thread=thread,
                        customer=thread.customer, conversation=queue.conversation(thread),
-                       agreements=queue.customer_agreements(thread.customer_id),
-                       reply_form=reply_form, assign_form=assign_form,
-                       form=assign_form if assign_form.errors else reply_form,
+                       agreements=agreements, reply_form=reply_form, assign_form=assign_form,
+                       document_form=document_form, form=shown,
                        me=g.staff, body_max=BODY_MAX, accept=ACCEPT,
-                       file_limits=file_limits(), **HELPERS)
+                       file_limits=file_limits(), document_limits=document_limits(),
+                       title_max=TITLE_MAX, **HELPERS)
 
 
 @bp.route("/<int:thread_id>")
@@ -167,6 +195,23 @@ def reopen(thread_id):
         queue.reopen(thread)
         flash(_("This conversation is open again."), "success")
     return redirect_to("agents.thread", thread_id=thread.id)
+
+
+@bp.route("/<int:thread_id>/documents", methods=["POST"])
+@staff_required(*AGENTS)
+def upload_document(thread_id):
+    thread = found(thread_id)
+    form = DocumentForm(queue.customer_agreements(thread.customer_id), customer_today(thread))
+    if form.foreign_agreement():
+        # Another customer's agreement answers like a missing one.
+        abort(404)
+    if form.validate_on_submit():
+        documents.add_upload(form.chosen_agreement(), form.kind.data, form.title.data,
+                             form.issued_on, form.document.data.filename, form.data_bytes)
+        flash(_("The document is added to the agreement. The customer sees it as new."),
+              "success")
+        return redirect_to("agents.thread", thread_id=thread.id)
+    return show(thread, document_form=form, status=form.error_status())
 
 
 @bp.route("/<int:thread_id>/attachments/<int:attachment_id>")

@@ -149,6 +149,16 @@ class Server:
             Message.create(thread=thread.id, author="customer", body=body, created_at=now)
         return address, thread.id, agreement
 
+    def make_help_article(self, market):
+        """A help article of `market` in the server's database (see
+        tests/help_helpers.py); its key. It runs in a process of its own,
+        with an app, since saving fills the search index through the
+        global database."""
+        result = subprocess.run([sys.executable, "-c", MAKE_HELP_ARTICLE, market], cwd=ROOT,
+                                env=self.env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
     def flask(self, *args):
         """Run `flask ARGS` (an operator's command) on the server's database
         and settings; the CompletedProcess, output as text."""
@@ -177,6 +187,17 @@ class Server:
 
     def mailbox(self, address):
         return Mailbox(self, address)
+
+
+MAKE_HELP_ARTICLE = """
+import sys
+sys.path.insert(0, "tests")
+from app import create_app
+from help_helpers import make_help_article
+app = create_app()
+with app.app_context():
+    print(make_help_article(sys.argv[1]).key)
+"""
 
 
 STAFF_REPLY = """

@@ -1,0 +1,143 @@
+"""The help center for customers (signed in or not): categories, the most
+read articles, an article with its "was this helpful?" vote, search, and
+the question box. The data and search are domain.help's."""
+from babel import Locale
+from flask import Blueprint, abort, flash, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from domain import help
+from forms.auth import ButtonForm
+from forms.help import AskForm, SearchForm
+from models import HelpArticle, HelpCategory
+from views.web import chosen_site, redirect_to, render_page, wants_fragment
+
+bp = Blueprint("help", __name__, url_prefix="/<lang>/help")
+
+PER_PAGE = 10
+# The session (a signed cookie holding no personal data) remembers the
+# articles this visitor voted on, the newest last, so that a second vote
+# counts nothing; kept short so the cookie stays small.
+VOTED = "help_voted"
+VOTED_KEPT = 50
+
+# Categories have a key and no title of their own: the titles are the app's
+# texts, translated with the others.
+CATEGORY_NAMES = {
+    "account": _l("Your account"),
+    "agreements": _l("Your agreements"),
+    "devices": _l("Devices and codes"),
+    "messages": _l("The message center"),
+}
+
+
+def category_name(category):
+    return CATEGORY_NAMES.get(category.key) or category.key.replace("-", " ").capitalize()
+
+
+@bp.app_template_global()
+def help_category_name(category):
+    return category_name(category)
+
+
+def site_context():
+    site = chosen_site()
+    return site.market, site.locale
+
+
+def suggestions():
+    market, locale = site_context()
+    return dict(categories=help.categories(market, locale),
+                popular=help.most_viewed(market, locale))
+
+
+@bp.route("")
+def home():
+    return render_page("help/home.html", form=SearchForm(formdata=None), **suggestions())
+
+
+@bp.route("/categories/<key>")
+def category(key):
+    market, locale = site_context()
+    row = HelpCategory.get_or_none(HelpCategory.market == market.key, HelpCategory.key == key)
+    articles = help.category_articles(market, locale, row) if row else []
+    if not articles:
+        abort(404)
+    return render_page("help/category.html", category=row, articles=articles)
+
+
+def readable_article(key):
+    """The market's article and the version this customer reads; another
+    market's key is answered like a missing one."""
+    market, locale = site_context()
+    article = HelpArticle.get_or_none(HelpArticle.market == market.key, HelpArticle.key == key)
+    version = help.version_for(article, locale, market)[0] if article else None
+    if version is None:
+        abort(404)
+    return article, version
+
+
+def has_voted(article):
+    return article.id in session.get(VOTED, [])
+
+
+@bp.route("/articles/<key>")
+def article(key):
+    article, version = readable_article(key)
+    market, locale = site_context()
+    # Every read is counted, by one UPDATE: nothing about the reader is
+    # kept for it. htmx's restoring a page from history is no new read.
+    if request.headers.get("HX-History-Restore-Request") != "true":
+        help.count_view(article)
+        article.views += 1
+    language = None
+    if help.is_fallback_language(version, locale):
+        language = Locale.parse(version.locale).get_display_name(locale)
+    return render_page("help/article.html", article=article, version=version,
+                       body=help.render_body(version.body), language=language,
+                       voted=has_voted(article), form=ButtonForm(),
+                       recommended=help.most_viewed(market, locale, limit=3,
+                                                    category=article.category_id,
+                                                    leave_out=article))
+
+
+@bp.route("/articles/<key>/vote", methods=["POST"])
+def vote(key):
+    article, _version = readable_article(key)
+    form = ButtonForm()
+    answer = request.form.get("helpful")
+    if not form.validate_on_submit() or answer not in ("yes", "no"):
+        abort(400)
+    if not has_voted(article):
+        help.vote(article, answer == "yes")
+        session[VOTED] = (session.get(VOTED, []) + [article.id])[-VOTED_KEPT:]
+    if wants_fragment():
+        return render_page("help/_thanks.html")
+    flash(_("Thank you for your answer."), "info")
+    return redirect_to("help.article", key=key)
+
+
+@bp.route("/search")
+def search():
+    form = SearchForm(request.args)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and len(page) < 6 else 1
+    if not form.validate():
+        return render_page("help/search.html", form=form, results=[], total=0, pages=0,
+                           page=1, status=422, **suggestions())
+    market, locale = site_context()
+    results, total, pages = help.search(market, locale, form.q.data or "", page, PER_PAGE)
+    context = suggestions() if not results else {}
+    return render_page("help/search.html", form=form, results=results, total=total,
+                       pages=pages, page=page, **context)
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+def ask():
+    form = AskForm()
+    if form.validate_on_submit():
+        market, locale = site_context()
+        # Only what the articles say: the best matches and their passages.
+        results = help.search(market, locale, form.question.data, 1, 3, any_word=True)[0]
+        return render_page("help/answer.html", form=form, results=results)
+    return render_page("help/ask.html", form=form, status=422 if form.errors else 200)
