@@ -202,9 +202,10 @@ def search(market, locale, query, page=1, per_page=10, any_word=False):
         tsquery = f"plainto_tsquery({p}::regconfig, unaccent({p}))"
         if any_word:
             tsquery = f"replace({tsquery}::text, '&', '|')::tsquery"
-        source += f" CROSS JOIN {tsquery} q"
-        match = f"{SEARCH_TABLE}.document @@ q"
-        order = f"ts_rank_cd({SEARCH_TABLE}.document, q) DESC"
+        # A subquery: a FROM item may be a function call, not a cast.
+        source += f" CROSS JOIN (SELECT {tsquery} AS q) AS terms"
+        match = f"{SEARCH_TABLE}.document @@ terms.q"
+        order = f"ts_rank_cd({SEARCH_TABLE}.document, terms.q) DESC"
         source_params = [config, " ".join(WORD.findall(query[:MAX_QUERY]))]
     else:
         match = f"{SEARCH_TABLE} MATCH {p}"
