@@ -53,6 +53,21 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def custom_app(tmp_path):
+    """custom_app(**config): an app of its own settings for one test (a
+    small limit, a short time); the database is closed after."""
+    made = []
+
+    def build(**config):
+        made.append(make_app(tmp_path, **config))
+        return made[-1]
+
+    yield build
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

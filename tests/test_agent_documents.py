@@ -13,10 +13,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import errors, make_app
+from conftest import errors
 from domain import documents
 from domain.clock import utcnow
-from domain.db import database
 from linking_helpers import make_agreement
 from models import Document
 from staff_helpers import staff_signed_in
@@ -29,17 +28,6 @@ POLYGLOT = PDF + b"<html><script>alert(1)</script></html>\n"
 ISSUED = date(2024, 3, 31)
 
 
-@pytest.fixture
-def custom_app(tmp_path):
-    made = []
-
-    def build(**config):
-        made.append(make_app(tmp_path, **config))
-        return made[-1]
-
-    yield build
-    if not database.is_closed():
-        database.close()
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale, gettext, ngettext
 
-from conftest import errors, heading, login, make_app, registered
+from conftest import errors, heading, login, registered
 from domain import messages, service, staff as staff_accounts
 from domain.clock import utcnow
-from domain.db import database
 from linking_helpers import make_agreement
 from models import Attachment, Customer, Message, SecurityEvent, Thread
 from staff_helpers import staff_member, staff_signed_in
@@ -122,17 +121,6 @@ def agent(client, db):
     return staff_signed_in(client, role="agent", name="Alex Agent")
 
 
-@pytest.fixture
-def custom_app(tmp_path):
-    made = []
-
-    def build(**config):
-        made.append(make_app(tmp_path, **config))
-        return made[-1]
-
-    yield build
-    if not database.is_closed():
-        database.close()
 
 
 # --- the queue ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from flask_babel import force_locale, gettext
 
-from conftest import Outbox, SmsOutbox, activate, login, make_app, register, registered
+from conftest import Outbox, SmsOutbox, activate, login, register, registered
 from domain import codes, outbox as app_outbox
 from domain.clock import utcnow
 from domain.db import database
@@ -57,17 +57,6 @@ def code_in_outbox(channel="sms"):
     message = (OutboxMessage.select().where(OutboxMessage.channel == channel)
                .order_by(OutboxMessage.id.desc()).first())
     return re.search(r"\b(\d{6})\b", message.body_text).group(1)
-
-
-@pytest.fixture
-def custom_app(tmp_path):
-    """make_app(tmp_path, **config) for one test; the database is closed after."""
-    def build(**config):
-        return make_app(tmp_path, **config)
-
-    yield build
-    if not database.is_closed():
-        database.close()
 
 
 # --- the code is secret -------------------------------------------------------------

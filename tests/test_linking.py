@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, gettext, ngettext
 
-from conftest import Outbox, errors, heading, login, make_app, registered
+from conftest import Outbox, errors, heading, login, registered
 from domain.clock import utcnow
 from domain.db import database
 from domain.vin import with_check_digit
@@ -317,18 +317,6 @@ def test_agreement_already_in_your_account(client, outbox, db):
 
 # --- attempt limits -----------------------------------------------------------------------
 
-@pytest.fixture
-def custom_app(tmp_path):
-    """make_app(tmp_path, **config) for one test; the database is closed after."""
-    made = []
-
-    def build(**config):
-        made.append(make_app(tmp_path, **config))
-        return made[-1]
-
-    yield build
-    if not database.is_closed():
-        database.close()
 
 
 def test_attempts_per_account_are_limited(tmp_path, custom_app):

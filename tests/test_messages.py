@@ -18,7 +18,7 @@ from flask_babel import force_locale, gettext, ngettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Outbox, errors, heading, make_app
+from conftest import Outbox, errors, heading
 from domain import messages, outbox as mail_outbox, service
 from domain.db import database
 from linking_helpers import make_agreement
@@ -132,18 +132,6 @@ def without_tokens(body):
     return re.sub(rb'name="csrf_token" value="[^"]*"', b"", body)
 
 
-@pytest.fixture
-def custom_app(tmp_path):
-    """make_app(tmp_path, **config) for one test; the database is closed after."""
-    made = []
-
-    def build(**config):
-        made.append(make_app(tmp_path, **config))
-        return made[-1]
-
-    yield build
-    if not database.is_closed():
-        database.close()
 
 
 # --- the inbox and the form ----------------------------------------------------------------
