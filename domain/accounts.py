@@ -12,7 +12,7 @@ from email_validator import validate_email
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from domain import devices, outbox, passwords, sessions
+from domain import devices, lockout, outbox, passwords, sessions
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import MARKETS, SITES, site_code
@@ -197,7 +197,7 @@ def authenticate(market, address, password):
         return LoginResult.REFUSED, None
     if not passwords.verify_password(customer.password_hash, password):
         with database.atomic():   # the lock and its e-mail, or neither
-            if _record_failure(customer):
+            if lockout.record_failure(Customer, customer.id, MAX_FAILED_LOGINS):
                 log_event("locked", customer)
                 mail_customer(customer, "locked", _l("Your %(brand)s account is locked",
                                               brand=MARKETS[customer.market].brand),
@@ -215,17 +215,6 @@ def authenticate(market, address, password):
     if customer.status != "active":
         return LoginResult.PENDING, customer
     return LoginResult.OK, customer
-
-
-def _record_failure(customer):
-    """Count a failure; True when this one locked the account. Two UPDATEs,
-    each atomic on its own, so parallel failures are all counted and exactly
-    one request sees the lock happen."""
-    Customer.update(failed_logins=Customer.failed_logins + 1).where(
-        Customer.id == customer.id, Customer.locked_at.is_null()).execute()
-    return Customer.update(locked_at=utcnow()).where(
-        Customer.id == customer.id, Customer.locked_at.is_null(),
-        Customer.failed_logins >= MAX_FAILED_LOGINS).execute() == 1
 
 
 def _record_success(customer):

@@ -29,7 +29,7 @@ import pyotp
 from email_validator import EmailNotValidError
 from peewee import IntegrityError
 
-from domain import passwords, ratelimit
+from domain import lockout, passwords, ratelimit
 from domain.accounts import normalized_email
 from domain.clock import utcnow
 from domain.db import database
@@ -150,7 +150,7 @@ def authenticate(email, password):
         return None
     if not passwords.verify_password(staff.password_hash, password):
         with database.atomic():
-            if _record_failure(staff):
+            if lockout.record_failure(Staff, staff.id, MAX_FAILED_LOGINS):
                 log_event("staff_locked", staff=staff,
                           detail=f"{MAX_FAILED_LOGINS} wrong passwords in a row")
             else:
@@ -162,17 +162,6 @@ def authenticate(email, password):
         Staff.update(password_hash=passwords.hash_password(password)).where(
             Staff.id == staff.id).execute()
     return staff
-
-
-def _record_failure(staff):
-    """Count a failure; True when this one locked the account. Two UPDATEs,
-    each atomic on its own, so parallel failures are all counted and exactly
-    one request sees the lock happen."""
-    Staff.update(failed_logins=Staff.failed_logins + 1).where(
-        Staff.id == staff.id, Staff.locked_at.is_null()).execute()
-    return Staff.update(locked_at=utcnow()).where(
-        Staff.id == staff.id, Staff.locked_at.is_null(),
-        Staff.failed_logins >= MAX_FAILED_LOGINS).execute() == 1
 
 
 def _record_success(staff):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import errors, heading, login, register, registered
-from domain import accounts
+from domain import accounts, lockout
 from domain.clock import utcnow
 from domain.db import database
 from models import Customer, LoginSession, Token
@@ -100,7 +100,7 @@ def test_parallel_wrong_passwords_are_all_counted_and_lock_once(app, client, out
 
     def fail():
         with database.connection_context():
-            results.append(accounts._record_failure(customer))
+            results.append(lockout.record_failure(Customer, customer.id, accounts.MAX_FAILED_LOGINS))
 
     threads = [threading.Thread(target=fail) for _ in range(8)]
     for thread in threads:

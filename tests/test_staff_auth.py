@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from conftest import errors, heading, login, registered
-from domain import demo, staff as staff_accounts
+from domain import demo, lockout, staff as staff_accounts
 from domain.db import database
 from models import RecoveryCode, SecurityEvent, Staff, StaffSession
 from staff_helpers import STAFF_PASSWORD, fresh_code, sign_in, staff_member, staff_signed_in
@@ -175,7 +175,7 @@ def test_parallel_wrong_passwords_are_all_counted_and_lock_once(app, db):
 
     def fail():
         with database.connection_context():
-            results.append(staff_accounts._record_failure(staff))
+            results.append(lockout.record_failure(Staff, staff.id, staff_accounts.MAX_FAILED_LOGINS))
 
     threads = [threading.Thread(target=fail) for _ in range(8)]
     for thread in threads:

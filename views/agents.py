@@ -167,34 +167,32 @@ def assign(thread_id):
     return show(thread, assign_form=form, status=422)
 
 
+def button_action(thread_id, change, done):
+    """A button on the thread (release, close, reopen): make the change,
+    say so, and go back to the thread."""
+    thread = found(thread_id)
+    if ButtonForm().validate_on_submit():
+        change(thread)
+        flash(done, "success")
+    return redirect_to("agents.thread", thread_id=thread.id)
+
+
 @bp.route("/<int:thread_id>/release", methods=["POST"])
 @staff_required(*AGENTS)
 def release(thread_id):
-    thread = found(thread_id)
-    if ButtonForm().validate_on_submit():
-        queue.release(thread)
-        flash(_("This conversation is assigned to nobody now."), "success")
-    return redirect_to("agents.thread", thread_id=thread.id)
+    return button_action(thread_id, queue.release, _("This conversation is assigned to nobody now."))
 
 
 @bp.route("/<int:thread_id>/close", methods=["POST"])
 @staff_required(*AGENTS)
 def close(thread_id):
-    thread = found(thread_id)
-    if ButtonForm().validate_on_submit():
-        queue.close(thread)
-        flash(_("This conversation is closed."), "success")
-    return redirect_to("agents.thread", thread_id=thread.id)
+    return button_action(thread_id, queue.close, _("This conversation is closed."))
 
 
 @bp.route("/<int:thread_id>/reopen", methods=["POST"])
 @staff_required(*AGENTS)
 def reopen(thread_id):
-    thread = found(thread_id)
-    if ButtonForm().validate_on_submit():
-        queue.reopen(thread)
-        flash(_("This conversation is open again."), "success")
-    return redirect_to("agents.thread", thread_id=thread.id)
+    return button_action(thread_id, queue.reopen, _("This conversation is open again."))
 
 
 @bp.route("/<int:thread_id>/documents", methods=["POST"])
