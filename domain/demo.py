@@ -76,9 +76,11 @@ def load_agreements():
         raise ValueError(f"demo documents: {report.bad_rows}")
 
 
-# The languages of config/demo/help.toml and the locale each is saved in:
-# every variant reads one of them through its fallback chain.
-HELP_LOCALES = ("en", "fr", "de")
+# The locale tables of config/demo/help.toml, each saved as that locale. A
+# language (en, fr, de) is saved in every market, since every variant's
+# fallback chain ends in one of them (domain.help.fallback_chain); a regional
+# variant (fr_CA) only in the markets that serve it, where an article has it.
+HELP_LOCALES = ("en", "fr", "de", "fr_CA")
 
 
 def load_help():
@@ -104,5 +106,10 @@ def load_help():
                 article = HelpArticle.create(market=market, category=category,
                                              key=entry["key"], position=position)
                 for locale in HELP_LOCALES:
+                    # A regional version (fr_CA) is in no other market's
+                    # fallback chain: elsewhere no one would ever read it.
+                    if "_" in locale and (locale not in entry
+                                          or locale not in MARKETS[market].locales):
+                        continue
                     help.save_version(article, locale, entry[locale]["title"],
                                       entry[locale]["body"], published=True)
