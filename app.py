@@ -10,8 +10,8 @@ from domain import documents, passwords
 from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
-from views import (account, admin, agents, agreements, auth, device, errors, help, link,
-                   messages, payoff, profile, register, service, site, staff_auth, web)
+from views import (account, admin, agents, agreements, auth, content, device, errors, help,
+                   link, messages, payoff, profile, register, service, site, staff_auth, web)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -105,7 +105,7 @@ def create_app(test_config=None, instance_path=None):
 
     web.init_app(app)
     for module in (site, register, auth, account, link, device, agreements, payoff, profile,
-                   service, messages, help, staff_auth, agents, admin):
+                   service, messages, help, staff_auth, agents, admin, content):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

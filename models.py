@@ -402,12 +402,35 @@ class HelpArticleVersion(BaseModel):
     body = TextField()                             # a safe Markdown subset
     published = BooleanField(default=False)
     updated_at = DateTimeField(default=utcnow)
+    # A marketer's edit not published yet (None when there is none): the
+    # customers keep reading title and body until it is published.
+    draft_title = CharField(max_length=200, null=True)
+    draft_body = TextField(null=True)
+    updated_by = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
 
     class Meta:
         indexes = ((("article", "locale"), True),)
 
 
+class HelpQuestion(BaseModel):
+    """A question typed in the help center's question box, for marketers:
+    what customers ask, how many articles answered it and whether the
+    answer helped. The text is kept without e-mail addresses and numbers
+    (domain.help.without_personal_data); nothing says who asked."""
+    id = AutoField()
+    market = CharField(max_length=8)
+    locale = CharField(max_length=16)
+    text = CharField(max_length=200)
+    found = IntegerField()                         # articles in the answer
+    helpful = BooleanField(null=True)              # None until the reader says
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("market", "found", "created_at"), False),)
+
+
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
               Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
-              Attachment, HelpCategory, HelpArticle, HelpArticleVersion]
+              Attachment, HelpCategory, HelpArticle, HelpArticleVersion,
+              HelpQuestion]

@@ -30,7 +30,7 @@ from peewee import PostgresqlDatabase
 from domain import i18n
 from domain.clock import utcnow
 from domain.db import database
-from models import HelpArticle, HelpArticleVersion, HelpCategory
+from models import HelpArticle, HelpArticleVersion, HelpCategory, HelpQuestion
 
 # The index's table; tests/test_migrations.py leaves it (and on SQLite the
 # FTS5 shadow tables named after it) out of the models-versus-schema check.
@@ -340,3 +340,34 @@ def render_body(body):
     """An article's body as HTML: markdown-it-py escapes everything that is
     not in the subset, so the result is safe to show."""
     return Markup(_MARKDOWN.render(body))
+
+
+# --- the question box: what customers ask, for marketers --------------------------
+
+# What a customer may type about themselves: e-mail addresses, and numbers
+# (phones, contract and customer numbers, VINs, amounts, dates) of 3 or
+# more digits, possibly split by spaces, dots or dashes, with the letters
+# stuck to them (S0123456789, a VIN). Names cannot be told from words.
+_EMAIL = re.compile(r"\S+@\S+")
+_NUMBER = re.compile(r"\w*\d[\d\s.,/-]*\d\w*|\w*\d{3,}\w*")
+
+
+def without_personal_data(question):
+    """The question as marketers see it: e-mail addresses and numbers of
+    more than two digits replaced by "…"."""
+    text = _EMAIL.sub("…", question)
+    text = _NUMBER.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 3 else "…",
+                       text)
+    return " ".join(text.split())[:MAX_QUERY]
+
+
+def keep_question(market, locale, question, found):
+    return HelpQuestion.create(market=market.key, locale=locale,
+                               text=without_personal_data(question), found=found)
+
+
+def answer_helped(question_id, helpful):
+    """The reader's yes or no, once: a second answer changes nothing."""
+    return (HelpQuestion.update(helpful=helpful)
+            .where(HelpQuestion.id == question_id, HelpQuestion.helpful.is_null())
+            .execute()) == 1

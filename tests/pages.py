@@ -287,6 +287,21 @@ def locked_member(visitor, lang):
     return f"/staff/admin/staff/{member_id}"
 
 
+def marketer_signed_in(visitor, lang):
+    staff_code_typed(visitor, lang, role="marketer")
+
+
+def article_drafted(visitor, lang):
+    """A marketer wrote a new help article through the form; the path of
+    its version's page (draft, preview and the publish button)."""
+    help_article(visitor, "en-ca")      # the market's "account" category
+    marketer_signed_in(visitor, lang)
+    answer = visitor.form("/staff/content/help/new?market=ca", {
+        "category": "account", "key": f"crawl-{uuid.uuid4().hex[:10]}", "locale": "fr_CA",
+        "title": "Pneus d'hiver", "body": "Vos **pneus** d'hiver.\n\n- un\n- deux"})
+    return urlparse(getattr(answer, "location", None) or answer.url).path
+
+
 def help_article(visitor, lang):
     """A help article of the visitor's market, in the app's database; its key."""
     market = MARKET_OF[lang]
@@ -371,6 +386,15 @@ PAGES = [
     Page("admin.customers", then(admin_signed_in, "/staff/admin/customers"), per_variant=False),
     Page("admin.security_log", then(admin_signed_in, "/staff/admin/security-log"),
          per_variant=False),
+    # --- staff: marketers
+    Page("content.home", then(marketer_signed_in, "/staff/content"), per_variant=False),
+    Page("content.articles", then(marketer_signed_in, "/staff/content/help?market=ca"),
+         per_variant=False),
+    Page("content.report", then(marketer_signed_in, "/staff/content/help/report?market=ca"),
+         per_variant=False),
+    Page("content.new_article", then(marketer_signed_in, "/staff/content/help/new?market=ca"),
+         per_variant=False),
+    Page("content.version", article_drafted, per_variant=False),
     # --- help center
     Page("help.home", help_at("/{lang}/help")),
     Page("help.category", help_at("/{lang}/help/categories/account")),

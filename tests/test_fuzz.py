@@ -23,11 +23,12 @@ HOSTILE = [
 ]
 FIELDS = ["csrf_token", "title", "first_name", "last_name", "email", "password", "accept_terms",
           "birth_day", "birth_month", "birth_year", "vin", "last_payment", "customer_number",
-          "contract_number", "code", "remember", "destination", "other"]
+          "contract_number", "code", "remember", "destination", "other", "question", "helped",
+          "helpful"]
 PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca", "device_id": 1,
               "agreement_id": 1, "document_id": 1, "number": "Q-2026-000001",
               "kind": "payment_date", "thread_id": 1, "attachment_id": 1, "staff_id": 1,
-              "key": "forgotten-password"}
+              "key": "forgotten-password", "question_id": 1, "article_id": 1, "locale": "fr_CA"}
 
 
 def form_endpoints(app):

@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import login, registered
+from help_helpers import make_help_article
 from models import Attachment, Thread
 from staff_helpers import staff_member, staff_signed_in
 from test_agents import PDF, make_thread
@@ -62,6 +63,16 @@ admin.customers       GET     403    403       200    303       303
 admin.customers       POST    403    403       422    303       303
 admin.security_log    GET     403    403       200    303       303
 admin.security_log    POST    405    405       405    405       405
+content.home          GET     403    200       403    303       303
+content.home          POST    405    405       405    405       405
+content.articles      GET     403    200       403    303       303
+content.articles      POST    405    405       405    405       405
+content.report        GET     403    200       403    303       303
+content.report        POST    405    405       405    405       405
+content.new_article   GET     403    200       403    303       303
+content.new_article   POST    403    422       403    303       303
+content.version       GET     403    200       403    303       303
+content.version       POST    403    422       403    303       303
 """
 
 # The same URLs with every id one of nothing.
@@ -78,6 +89,8 @@ agents.upload_document POST   404    403       404    303       303
 admin.created         GET     403    403       404    303       303
 admin.member          GET     403    403       404    303       303
 admin.member          POST    403    403       404    303       303
+content.version       GET     403    404       403    303       303
+content.version       POST    403    404       403    303       303
 """
 
 MISSING_ID = 999999
@@ -127,7 +140,9 @@ def world(app, client, outbox, db):
                                      content_type="multipart/form-data")
     assert answered.status_code == 303
     target, _password, _totp = staff_member("agent", name="Target Agent")
-    ids = {"thread_id": thread.id, "attachment_id": Attachment.get().id, "staff_id": target.id}
+    article = make_help_article("at", key="role-matrix")
+    ids = {"thread_id": thread.id, "attachment_id": Attachment.get().id, "staff_id": target.id,
+           "article_id": article.id, "locale": "de"}
     return clients, ids, target
 
 

@@ -20,6 +20,10 @@ PER_PAGE = 10
 # counts nothing; kept short so the cookie stays small.
 VOTED = "help_voted"
 VOTED_KEPT = 50
+# Likewise the questions this visitor asked, so that only they say whether
+# the answer helped.
+ASKED = "help_asked"
+ASKED_KEPT = 10
 
 # Categories have a key and no title of their own: the titles are the app's
 # texts, translated with the others.
@@ -139,5 +143,24 @@ def ask():
         market, locale = site_context()
         # Only what the articles say: the best matches and their passages.
         results = help.search(market, locale, form.question.data, 1, 3, any_word=True)[0]
-        return render_page("help/answer.html", form=form, results=results)
+        question = help.keep_question(market, locale, form.question.data, len(results))
+        session[ASKED] = (session.get(ASKED, []) + [question.id])[-ASKED_KEPT:]
+        return render_page("help/answer.html", form=form, results=results,
+                           question=question)
     return render_page("help/ask.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/ask/<int:question_id>/helped", methods=["POST"])
+def helped(question_id):
+    """Whether the answer to a question this visitor asked helped; other
+    questions, and a second answer, are thanked for and not counted."""
+    form = ButtonForm()
+    answer = request.form.get("helped")
+    if not form.validate_on_submit() or answer not in ("yes", "no"):
+        abort(400)
+    if question_id in session.get(ASKED, []):
+        help.answer_helped(question_id, answer == "yes")
+    if wants_fragment():
+        return render_page("help/_thanks.html", element_id="help-helped")
+    flash(_("Thank you for your answer."), "info")
+    return redirect_to("help.ask")

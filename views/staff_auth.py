@@ -43,7 +43,7 @@ SECTIONS = [
     (("admin",), "admin.security_log", _l("Security log"),
      _l("Sign-ins, lockouts and refusals, of customers and staff.")),
     (("marketer",), "content.home", _l("Content"),
-     _l("The tools for the site's content will come later.")),
+     _l("Help-center articles in every language, and what readers ask and find.")),
 ]
 
 
