@@ -11,7 +11,7 @@ from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
 from views import (account, admin, agents, agreements, auth, content, device, errors, help,
-                   link, messages, payoff, profile, register, service, site, staff_auth, web)
+                   link, messages, payoff, profile, register, service, site, staff_auth, texts, web)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -105,8 +105,9 @@ def create_app(test_config=None, instance_path=None):
 
     web.init_app(app)
     for module in (site, register, auth, account, link, device, agreements, payoff, profile,
-                   service, messages, help, staff_auth, agents, admin, content):
+                   service, messages, help, staff_auth, agents, admin, content, texts):
         app.register_blueprint(module.bp)
+    texts.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

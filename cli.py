@@ -172,7 +172,9 @@ def _pybabel(*args):
 @translate_cli.command("extract")
 def translate_extract():
     """Collect every translatable string into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location",
+    # File names are kept (not line numbers, which change at every edit):
+    # the marketers' editor shows and searches where a text is used.
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--add-location=file",
              "--sort-output", "-o", POT, "app.py", "domain", "forms", "views", "templates")
 
 

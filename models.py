@@ -429,8 +429,52 @@ class HelpQuestion(BaseModel):
         indexes = ((("market", "found", "created_at"), False),)
 
 
+class TextEntry(BaseModel):
+    """A marketer's wording of one interface or e-mail text in one variant
+    ("fr_CA", "fr", "en"...): a layer over the compiled catalogues
+    (domain.texts). `published` is what everyone reads (None: the variant
+    inherits again), `draft` what its author previews; both are JSON lists
+    of the forms (one, or one per plural form)."""
+    id = AutoField()
+    locale = CharField(max_length=16)
+    key = CharField(max_length=64)                 # domain.texts.message_key()
+    msgid = TextField()
+    msgid_plural = TextField(null=True)
+    published = TextField(null=True)
+    published_by = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    published_at = DateTimeField(null=True)
+    draft = TextField(null=True)
+    draft_by = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    draft_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("locale", "key"), True),)
+
+
+class TextChange(BaseModel):
+    """One published change of a text, kept for the history and to revert
+    it: the forms before and after (JSON; None: inherited)."""
+    id = AutoField()
+    locale = CharField(max_length=16)
+    key = CharField(max_length=64)
+    msgid = TextField()
+    msgid_plural = TextField(null=True)
+    before = TextField(null=True)
+    after = TextField(null=True)
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    note = CharField(max_length=32, default="")    # published | reverted | imported
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+class TextRevision(BaseModel):
+    """One row: its number goes up with every published change, so that
+    each server process sees by one cheap query that its texts are stale."""
+    id = AutoField()
+    number = BigIntegerField(default=0)
+
+
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
               Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
               Attachment, HelpCategory, HelpArticle, HelpArticleVersion,
-              HelpQuestion]
+              HelpQuestion, TextEntry, TextChange, TextRevision]

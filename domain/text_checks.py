@@ -467,8 +467,8 @@ def _check_markup(sources, text):
             # A tag already refused for its attributes needs no second message.
             if counts[key] != target[key] and key[0] not in refused:
                 problems.append(_problem("markup", ngettext(
-                    "The original uses %(tag)s once: use it exactly once in "
-                    "your text too, around the same words.",
+                    "The original uses %(tag)s %(num)s time: use it exactly "
+                    "%(num)s time in your text too, around the same words.",
                     "The original uses %(tag)s %(num)s times: use it exactly "
                     "%(num)s times in your text too.", target[key], tag=shown[key])))
     problems += _check_nesting(reader.events)

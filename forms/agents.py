@@ -95,7 +95,7 @@ class DocumentForm(FlaskForm):
     agreement = SelectField(_l("Agreement"), validate_choice=False)
     kind = RadioField(_l("What is it?"), choices=list(DOCUMENT_KINDS.items()),
                       validate_choice=False)
-    title = StringField(_l("Title"), filters=[strip], validators=[
+    title = StringField(_l("Title of the document"), filters=[strip], validators=[
         Required(_l("Enter the title the customer sees.")),
         PlainText(_l("Write at most %(max)s characters.", max=TITLE_MAX), TITLE_MAX)])
     # Its one error is shown on issued_day (the summary links there).

@@ -10,7 +10,7 @@ from forms.fields import MultilineText, PlainText, Required, strip
 
 
 class VersionForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[
+    title = StringField(_l("Title of the article"), filters=[strip], validators=[
         Required(_l("Enter the article's title.")),
         PlainText(_l("The title must be %(max)s characters or fewer.",
                      max=help_content.TITLE_MAX), help_content.TITLE_MAX)])

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pyotp
 
-from domain import messages
+from domain import messages, texts
 from help_helpers import make_help_article
 from linking_helpers import identity_form, make_agreement
 from models import Staff, Thread
@@ -302,6 +302,24 @@ def article_drafted(visitor, lang):
     return urlparse(getattr(answer, "location", None) or answer.url).path
 
 
+FORGOT_KEY = texts.message_key("Forgot your password?")
+
+
+def text_drafted(visitor, lang):
+    """A marketer saved a draft of a login-page text in Canadian French,
+    with a glossary warning; the path of the text's page."""
+    marketer_signed_in(visitor, lang)
+    path = f"/staff/texts/fr_CA/{FORGOT_KEY}"
+    visitor.form(path, {"action": "save", "form_0": "Oublié ? Écrivez par e-mail"})
+    return path
+
+
+def text_published(visitor, lang):
+    marketer_signed_in(visitor, lang)
+    visitor.form(f"/staff/texts/fr_CA/{FORGOT_KEY}", {"action": "publish", "form_0": "Oublié ?"})
+    return "/staff/texts/history"
+
+
 def help_article(visitor, lang):
     """A help article of the visitor's market, in the app's database; its key."""
     market = MARKET_OF[lang]
@@ -395,6 +413,12 @@ PAGES = [
     Page("content.new_article", then(marketer_signed_in, "/staff/content/help/new?market=ca"),
          per_variant=False),
     Page("content.version", article_drafted, per_variant=False),
+    Page("texts.index", then(marketer_signed_in, "/staff/texts?variant=fr_CA&q=password"),
+         per_variant=False),
+    Page("texts.edit", text_drafted, per_variant=False),
+    Page("texts.history", text_published, per_variant=False),
+    Page("texts.emails", then(marketer_signed_in, "/staff/texts/emails?variant=fr_CA"),
+         per_variant=False),
     # --- help center
     Page("help.home", help_at("/{lang}/help")),
     Page("help.category", help_at("/{lang}/help/categories/account")),
@@ -423,7 +447,8 @@ NOT_PAGES = {"static", "site.theme", "site.healthz",
              "agreements.document",     # a PDF: tests/test_dashboard.py downloads it
              "payoff.pdf",              # a PDF: tests/test_payoff_pages.py downloads it
              "staff.qr",                # an SVG image of the setup page: tests/test_staff_auth.py
-             "agents.attachment"}       # a file: tests/test_agents.py downloads it
+             "agents.attachment",       # a file: tests/test_agents.py downloads it
+             "texts.email_html"}        # an e-mail's HTML as sent: tests/test_texts.py
 
 
 def get_endpoints(app):

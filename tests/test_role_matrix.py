@@ -18,8 +18,9 @@ from datetime import timedelta
 import pytest
 
 from conftest import login, registered
+from domain import texts
 from help_helpers import make_help_article
-from models import Attachment, Thread
+from models import Attachment, TextChange, Thread
 from staff_helpers import staff_member, staff_signed_in
 from test_agents import PDF, make_thread
 
@@ -73,6 +74,22 @@ content.new_article   GET     403    200       403    303       303
 content.new_article   POST    403    422       403    303       303
 content.version       GET     403    200       403    303       303
 content.version       POST    403    422       403    303       303
+texts.index           GET     403    200       403    303       303
+texts.index           POST    405    405       405    405       405
+texts.edit            GET     403    200       403    303       303
+texts.edit            POST    403    400       403    303       303
+texts.publish         GET     405    405       405    405       405
+texts.publish         POST    403    303       403    303       303
+texts.preview         GET     405    405       405    405       405
+texts.preview         POST    403    303       403    303       303
+texts.history         GET     403    200       403    303       303
+texts.history         POST    405    405       405    405       405
+texts.revert          GET     405    405       405    405       405
+texts.revert          POST    403    303       403    303       303
+texts.emails          GET     403    200       403    303       303
+texts.emails          POST    405    405       405    405       405
+texts.email_html      GET     403    200       403    303       303
+texts.email_html      POST    405    405       405    405       405
 """
 
 # The same URLs with every id one of nothing.
@@ -91,6 +108,10 @@ admin.member          GET     403    403       404    303       303
 admin.member          POST    403    403       404    303       303
 content.version       GET     403    404       403    303       303
 content.version       POST    403    404       403    303       303
+texts.edit            GET     403    404       403    303       303
+texts.edit            POST    403    404       403    303       303
+texts.revert          POST    403    404       403    303       303
+texts.email_html      GET     403    404       403    303       303
 """
 
 MISSING_ID = 999999
@@ -142,8 +163,18 @@ def world(app, client, outbox, db):
     target, _password, _totp = staff_member("agent", name="Target Agent")
     article = make_help_article("at", key="role-matrix")
     ids = {"thread_id": thread.id, "attachment_id": Attachment.get().id, "staff_id": target.id,
-           "article_id": article.id, "locale": "de"}
+           "article_id": article.id, "locale": "de", "variant": "de_AT",
+           "key": texts.message_key("Sign in"), "name": "activation",
+           "change_id": text_change(clients["marketer"])}
     return clients, ids, target
+
+
+def text_change(marketer):
+    """A change published by the marketer: its id, for the revert URL."""
+    answer = marketer.post(f"/staff/texts/de_AT/{texts.message_key('Sign in')}",
+                           data={"action": "publish", "form_0": "Einloggen"})
+    assert answer.status_code == 303
+    return TextChange.get().id
 
 
 def ask(client, method, url, target):

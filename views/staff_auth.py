@@ -42,6 +42,8 @@ SECTIONS = [
      _l("Find a customer's account by e-mail address and unlock it.")),
     (("admin",), "admin.security_log", _l("Security log"),
      _l("Sign-ins, lockouts and refusals, of customers and staff.")),
+    (("marketer",), "texts.index", _l("Texts"),
+     _l("Every text of the pages and e-mails, in every language variant: word it, preview it, publish it.")),
     (("marketer",), "content.home", _l("Content"),
      _l("Help-center articles in every language, and what readers ask and find.")),
 ]

@@ -1,0 +1,418 @@
+"""Marketers' texts: every interface and e-mail text, per variant, worded
+live without a deploy.
+
+The compiled catalogues (translations/*.po, by developers) stay the
+baseline. What marketers publish is a layer above them in the database
+(TextEntry.published), merged by domain.i18n in this order for fr_CA:
+fr's catalogue, fr's published texts, fr_CA's catalogue, fr_CA's published
+texts; so each variant falls back to its language and then to the source.
+
+Every published change raises TextRevision.number in the same
+transaction. Each server process keeps its merged catalogues until that
+number changes: one small query a request tells it (check_revision), so a
+change published through one process is served by all on their next
+request, without a restart and without writing a file on the server.
+
+A draft (TextEntry.draft) is seen only by its author, on the real pages,
+while their preview mode is on (domain.i18n asks preview_drafts()).
+"""
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+
+from babel import Locale
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+from flask import g, has_app_context
+
+from domain import text_checks
+from domain.clock import utcnow
+from domain.db import database
+from models import TextChange, TextEntry, TextRevision
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRANSLATIONS = os.path.join(HERE, "translations")
+POT = os.path.join(TRANSLATIONS, "messages.pot")
+
+# The variants marketers word: each language, and each regional variant a
+# site is served in, over its language. English is the source language:
+# "en" words the source itself.
+VARIANTS = ("en", "en_CA", "en_US", "fr", "fr_CA", "fr_FR", "de", "de_AT")
+
+
+def parent(variant):
+    """fr_CA -> fr; a language's parent is the source (None)."""
+    language = variant.split("_")[0]
+    return language if language != variant else None
+
+
+def chain(variant):
+    """The layers to merge, most general first: fr_CA -> [fr, fr_CA]."""
+    return [layer for layer in (parent(variant), variant) if layer]
+
+
+def message_key(msgid, plural=None):
+    """A short, fixed-length name of a source text, for URLs and indexes."""
+    return hashlib.sha256(f"{msgid}\x00{plural or ''}".encode()).hexdigest()[:32]
+
+
+def plural_count(variant):
+    return get_plural(variant).num_plurals
+
+
+# --- the source texts and the compiled catalogues (files, read once) -------------------
+
+@dataclass(frozen=True)
+class SourceText:
+    key: str
+    id: str
+    plural: str = None
+    locations: tuple = ()
+    # Filled in with % when shown: every text of a template (Flask-Babel's
+    # Jinja gettext always formats), and those with placeholders.
+    formatted: bool = True
+
+    @property
+    def source(self):
+        return (self.id, self.plural) if self.plural else self.id
+
+    @property
+    def forms(self):
+        return [self.id, self.plural] if self.plural else [self.id]
+
+
+_files = {}
+
+
+def _read(path, build):
+    """build(catalog) of the .po/.pot file at `path`, read again only when
+    the file changed (a deployment brings new files)."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return build(None)
+    cached = _files.get(path)
+    if cached is None or cached[0] != mtime:
+        with open(path, "rb") as f:
+            cached = (mtime, build(read_po(f)))
+        _files[path] = cached
+    return cached[1]
+
+
+def _source_texts(catalog):
+    texts = {}
+    for message in catalog or ():
+        if not message.id:
+            continue
+        msgid, plural = (message.id if isinstance(message.id, (list, tuple))
+                         else (message.id, None))
+        files = tuple(sorted({location for location, _line in message.locations}))
+        formatted = ("python-format" in message.flags
+                     or any(name.startswith("templates") for name in files) or not files)
+        key = message_key(msgid, plural)
+        texts[key] = SourceText(key, msgid, plural, files, formatted)
+    return texts
+
+
+def source_texts():
+    """{key: SourceText} of every text of the app (translations/messages.pot)."""
+    return _read(POT, _source_texts)
+
+
+def _compiled_forms(catalog):
+    forms = {}
+    for message in catalog or ():
+        if not message.id or message.fuzzy:
+            continue
+        values = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+        if all(values):
+            msgid, plural = (message.id if isinstance(message.id, (list, tuple))
+                             else (message.id, None))
+            forms[message_key(msgid, plural)] = values
+    return forms
+
+
+def compiled(variant):
+    """{key: forms} of the variant's own catalogue file."""
+    return _read(os.path.join(TRANSLATIONS, variant, "LC_MESSAGES", "messages.po"),
+                 _compiled_forms)
+
+
+# --- the layer in the database, as the app reads it -----------------------------------
+
+def revision():
+    row = TextRevision.get_or_none(TextRevision.id == 1)
+    return row.number if row else 0
+
+
+def _bump():
+    """Raise the revision in the caller's transaction: every process drops
+    its merged catalogues on its next request."""
+    if not TextRevision.update(number=TextRevision.number + 1).where(TextRevision.id == 1).execute():
+        TextRevision.create(id=1, number=1)
+
+
+def check_revision(cache, state):
+    """Clear `cache` (a process's merged catalogues) when the revision in
+    the database is not the one they were built at; asked once a request.
+    `state` is a dict the caller keeps for the process."""
+    if not has_app_context():
+        return
+    if g.get("_texts_revision_checked"):
+        return
+    g._texts_revision_checked = True
+    # The database too: tests (and a shell) open several in one process.
+    seen = (id(database.obj), revision())
+    if state.get("revision") != seen:
+        cache.clear()
+        state["revision"] = seen
+
+
+def catalog_entries(msgid, plural, forms):
+    """The keys Babel's Translations looks up: the msgid, or (msgid, n)
+    for each plural form."""
+    if plural is None:
+        return {msgid: forms[0]}
+    return {(msgid, index): form for index, form in enumerate(forms)}
+
+
+def published_layer(variant):
+    """{catalog key: text} of what marketers published in `variant`."""
+    layer = {}
+    for entry in TextEntry.select(TextEntry.msgid, TextEntry.msgid_plural, TextEntry.published).where(
+            TextEntry.locale == variant, TextEntry.published.is_null(False)):
+        layer.update(catalog_entries(entry.msgid, entry.msgid_plural, json.loads(entry.published)))
+    return layer
+
+
+def preview_drafts(layers):
+    """{catalog key: text} of the drafts the previewing marketer wrote in
+    `layers` (most general first), or None when no preview is on."""
+    staff_id = g.get("text_preview_by") if has_app_context() else None
+    if not staff_id:
+        return None
+    drafts = {}
+    for layer in layers:
+        for entry in TextEntry.select().where(TextEntry.locale == layer,
+                                              TextEntry.draft_by == staff_id,
+                                              TextEntry.draft.is_null(False)):
+            drafts.update(catalog_entries(entry.msgid, entry.msgid_plural, json.loads(entry.draft)))
+    return drafts
+
+
+# --- what the editor shows -------------------------------------------------------------
+
+ORIGINS = ("overridden", "own", "inherited", "source", "missing")
+
+
+@dataclass
+class Row:
+    text: SourceText
+    forms: list            # what readers of the variant get
+    origin: str            # one of ORIGINS
+    origin_locale: str     # the layer it comes from (None: the source)
+    entry: TextEntry = None
+    similar: list = field(default_factory=list)   # for a text no longer in the source
+
+    @property
+    def draft(self):
+        return json.loads(self.entry.draft) if self.entry and self.entry.draft else None
+
+
+def entries(variant):
+    return {entry.key: entry for entry in TextEntry.select().where(TextEntry.locale == variant)}
+
+
+def resolve(text, variant, db_layers, files=None):
+    """(forms, origin, layer) of `text` in `variant`: its own published
+    text, its own catalogue, then its parent's (published, catalogue)."""
+    for layer in reversed(chain(variant)):
+        entry = db_layers.get(layer, {}).get(text.key)
+        if entry is not None and entry.published is not None:
+            origin = "overridden" if layer == variant else "inherited"
+            return json.loads(entry.published), origin, layer
+        forms = (files or compiled)(layer).get(text.key)
+        if forms:
+            return forms, "own" if layer == variant else "inherited", layer
+    return text.forms, "source" if variant.startswith("en") else "missing", None
+
+
+def rows(variant, query="", show=""):
+    """The editor's list for `variant`: every source text with what its
+    readers get, filtered by `show` (an ORIGINS value, "draft", "changed"
+    or "unused") and by `query` (in the source, the text, or where used)."""
+    db_layers = {layer: entries(layer) for layer in chain(variant)}
+    own = db_layers[variant]
+    sources = source_texts()
+    result = []
+    if show in ("changed", "unused"):
+        ids = [text.id for text in sources.values()]
+        for entry in own.values():
+            if entry.key in sources:
+                continue
+            similar = difflib.get_close_matches(entry.msgid, ids, n=3, cutoff=0.75)
+            if (show == "changed") == bool(similar):
+                text = SourceText(entry.key, entry.msgid, entry.msgid_plural)
+                forms = json.loads(entry.published or entry.draft or "null") or text.forms
+                result.append(Row(text, forms, "overridden", variant, entry, similar))
+    else:
+        for text in sources.values():
+            forms, origin, layer = resolve(text, variant, db_layers)
+            row = Row(text, forms, origin, layer, own.get(text.key))
+            if show == "draft" and row.draft is None:
+                continue
+            if show in ORIGINS and origin != show:
+                continue
+            result.append(row)
+    if query:
+        folded = query.casefold()
+        result = [row for row in result if folded in " ".join(
+            [row.text.id, row.text.plural or "", *row.forms, *row.text.locations]).casefold()]
+    return sorted(result, key=lambda row: row.text.id.casefold())
+
+
+def row(variant, key):
+    """The editor's Row of one text, or None when the source has no such text."""
+    text = source_texts().get(key)
+    if text is None:
+        return None
+    db_layers = {layer: entries(layer) for layer in chain(variant)}
+    forms, origin, layer = resolve(text, variant, db_layers)
+    return Row(text, forms, origin, layer, db_layers[variant].get(key))
+
+
+def siblings(variant, text):
+    """[(variant, forms, origin)] of the same text in the variants of the
+    same language, for side-by-side reading."""
+    language = variant.split("_")[0]
+    result = []
+    for other in VARIANTS:
+        if other != variant and other.split("_")[0] == language:
+            db_layers = {layer: entries(layer) for layer in chain(other)}
+            forms, origin, _layer = resolve(text, other, db_layers)
+            result.append((other, forms, origin))
+    return result
+
+
+def problems(text, variant, forms):
+    """The checks of domain.text_checks on a proposed wording."""
+    translation = forms if text.plural else forms[0]
+    return text_checks.check(text.source, translation, variant, formatted=text.formatted)
+
+
+def blocking(found):
+    return [problem for problem in found if problem.blocking]
+
+
+# --- changing texts ---------------------------------------------------------------------
+
+def _entry(variant, text):
+    entry = TextEntry.get_or_none(TextEntry.locale == variant, TextEntry.key == text.key)
+    return entry or TextEntry(locale=variant, key=text.key, msgid=text.id,
+                              msgid_plural=text.plural)
+
+
+def save_draft(variant, text, forms, by):
+    entry = _entry(variant, text)
+    entry.draft, entry.draft_by, entry.draft_at = json.dumps(forms), by, utcnow()
+    entry.save()
+    return entry
+
+
+def discard_draft(variant, key):
+    TextEntry.update(draft=None, draft_by=None, draft_at=None).where(
+        TextEntry.locale == variant, TextEntry.key == key).execute()
+
+
+def _set_published(entry, forms_json, by, note):
+    TextChange.create(locale=entry.locale, key=entry.key, msgid=entry.msgid,
+                      msgid_plural=entry.msgid_plural, before=entry.published,
+                      after=forms_json, staff=by, note=note)
+    entry.published, entry.published_by, entry.published_at = forms_json, by, utcnow()
+    entry.save()
+
+
+def publish_drafts(by, variant=None, key=None):
+    """Publish the drafts of `by` (all, one variant's, or one text's) in one
+    transaction; returns how many. A draft that no longer passes the checks
+    (the source changed) stays a draft."""
+    query = TextEntry.select().where(TextEntry.draft_by == by, TextEntry.draft.is_null(False))
+    if variant:
+        query = query.where(TextEntry.locale == variant)
+    if key:
+        query = query.where(TextEntry.key == key)
+    sources = source_texts()
+    published = 0
+    with database.atomic():
+        for entry in query:
+            text = sources.get(entry.key)
+            if text is None or blocking(problems(text, entry.locale, json.loads(entry.draft))):
+                continue
+            _set_published(entry, entry.draft, by, "published")
+            entry.draft = entry.draft_by = entry.draft_at = None
+            entry.save()
+            published += 1
+        if published:
+            _bump()
+    return published
+
+
+def publish_value(variant, text, forms, by, note):
+    """Publish `forms` (None: inherit again) for a text at once, with its
+    history entry: for reverts and imports, which passed their checks."""
+    with database.atomic():
+        entry = _entry(variant, text)
+        value = json.dumps(forms) if forms is not None else None
+        if entry.published == value:
+            return False
+        _set_published(entry, value, by, note)
+        _bump()
+    return True
+
+
+def history(variant=None, key=None, limit=50, before_id=None):
+    """Published changes, newest first (keyset paging on the id)."""
+    query = TextChange.select().order_by(TextChange.id.desc()).limit(limit)
+    if variant:
+        query = query.where(TextChange.locale == variant)
+    if key:
+        query = query.where(TextChange.key == key)
+    if before_id:
+        query = query.where(TextChange.id < before_id)
+    return list(query)
+
+
+def _text_of(change):
+    return (source_texts().get(change.key)
+            or SourceText(change.key, change.msgid, change.msgid_plural))
+
+
+def revert_change(change, by):
+    """Put back what the text was before `change`."""
+    before = json.loads(change.before) if change.before else None
+    return publish_value(change.locale, _text_of(change), before, by, "reverted")
+
+
+def revert_since(change, by):
+    """Put back every text changed since `change` (it included) as it was
+    before: one transaction, one revision. Returns how many texts."""
+    changes = list(TextChange.select().where(TextChange.id >= change.id).order_by(TextChange.id))
+    first = {}
+    for each in changes:
+        first.setdefault((each.locale, each.key), each)
+    with database.atomic():
+        count = 0
+        for each in first.values():
+            entry = _entry(each.locale, _text_of(each))
+            if entry.published != each.before:
+                _set_published(entry, each.before, by, "reverted")
+                count += 1
+        if count:
+            _bump()
+    return count
+
+
+def variant_name(variant, in_locale):
+    return Locale.parse(variant).get_display_name(in_locale)
