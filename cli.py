@@ -1,6 +1,6 @@
 """Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
 send`, `flask accounts purge`, `flask agreements import`,
-`flask staff create|list`, `flask translate extract|update|compile`."""
+`flask staff create|list`, `flask translate extract|update|compile|export|import`."""
 import contextlib
 import glob
 import os
@@ -12,11 +12,12 @@ import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
-from domain import agreement_import, demo, documents, outbox, ratelimit
+from domain import agreement_import, demo, documents, outbox, ratelimit, texts
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
-from domain.db import database, upgrade
+from domain.db import backup_sqlite, database, upgrade
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRANSLATIONS = os.path.join(HERE, "translations")
@@ -43,6 +44,21 @@ def db_upgrade():
     """Apply the migrations not applied yet."""
     applied = upgrade()
     click.echo("applied: " + ", ".join(applied) if applied else "the database is up to date")
+
+
+@db_cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def db_backup(destination):
+    """Copy the SQLite database to DESTINATION while the app runs (SQLite's
+    online backup API). For PostgreSQL use pg_dump (docs/DEPLOY.md)."""
+    if os.path.exists(destination):
+        raise click.ClickException(f"{destination} exists already; choose a new file")
+    with database.connection_context():
+        try:
+            pages = backup_sqlite(destination)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {pages} pages to {destination}")
 
 
 @demo_cli.command("load")
@@ -207,6 +223,89 @@ def compile_catalogue(po_path, mo_path):
     with open(mo_path, "wb") as f:
         write_mo(f, catalog)
     return sum(1 for m in catalog if m.id), total
+
+
+@translate_cli.command("export")
+@click.option("--variant", "variants", multiple=True, type=click.Choice(texts.VARIANTS),
+              help="Only this variant (repeat for more); default: every variant with "
+                   "published texts.")
+@click.option("--directory", type=click.Path(file_okay=False),
+              help="The catalogues' folder, with messages.pot (default: the project's "
+                   "translations/).")
+def translate_export(variants, directory):
+    """Write the published texts into the .po catalogues.
+
+    Sets the msgstr of each text marketers published, per variant, for
+    developers to commit; a variant without a catalogue gets one from
+    messages.pot. The database is not changed: the published texts stay a
+    layer above the files."""
+    directory = directory or TRANSLATIONS
+    if not os.path.isfile(os.path.join(directory, "messages.pot")):
+        raise click.ClickException(f"no messages.pot in {directory}")
+    with database.connection_context():
+        reports = texts.export_published(directory, list(dict.fromkeys(variants)) or None)
+    for report in reports:
+        for msgid, why in report.skipped:
+            click.echo(f"{report.variant}: {_shown_msgid(msgid)}: {why}; skipped", err=True)
+    for report in reports:
+        where = (os.path.relpath(report.path, HERE)
+                 if report.path.startswith(HERE + os.sep) else report.path)
+        state = ("new catalogue" if report.created else "updated" if report.changed
+                 else "file unchanged")
+        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        click.echo(f"{report.variant}: {_count(report.written, 'text')} written{skipped} "
+                   f"({where}: {state})")
+    if not reports:
+        click.echo("no published texts to export")
+    elif any(report.changed for report in reports):
+        click.echo("next: flask translate compile, then commit the .po files")
+
+
+@translate_cli.command("import")
+@click.argument("po_file", metavar="FILE.po", type=click.Path(exists=True, dir_okay=False))
+@click.option("--variant", required=True, type=click.Choice(texts.VARIANTS),
+              help="The variant whose published texts the file's translations become.")
+def translate_import(po_file, variant):
+    """Publish the translations of a .po file in a variant.
+
+    Each translated message goes through the editor's checks; one refused
+    is reported as FILE:msgid: problem. Fuzzy and empty messages are left
+    out, those equal to what the variant shows already are unchanged.
+    Exits 1 when a message was refused."""
+    try:
+        with open(po_file, "rb") as f:
+            catalog = read_po(f)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise click.ClickException(f"{po_file} is not a readable .po file: {error}") from None
+    if catalog.locale is not None and str(catalog.locale) != variant:
+        click.echo(f"{po_file}: a catalogue of {catalog.locale} (its Language header), "
+                   f"imported into {variant} as asked", err=True)
+    # The checks' messages in English, the operators' language (the CLI
+    # has no request to choose a language from).
+    with database.connection_context(), force_locale("en"):
+        report = texts.import_catalogue(catalog, variant)
+    for msgid in report.unknown:
+        click.echo(f"{po_file}:{_shown_msgid(msgid)}: not a text of the app (not in "
+                   f"messages.pot); skipped", err=True)
+    for msgid, message in report.warnings:
+        click.echo(f"{po_file}:{_shown_msgid(msgid)}: warning: {message}", err=True)
+    for msgid, messages in report.refused:
+        for message in messages:
+            click.echo(f"{po_file}:{_shown_msgid(msgid)}: {message}", err=True)
+    unknown = f", {len(report.unknown)} not in the source" if report.unknown else ""
+    click.echo(f"{variant}: {report.imported} imported, {report.unchanged} unchanged, "
+               f"{len(report.refused)} refused{unknown}")
+    if report.refused:
+        raise SystemExit(1)
+
+
+def _shown_msgid(msgid):
+    """A msgid on one line of a report."""
+    return msgid.replace("\n", "\\n")
+
+
+def _count(number, noun):
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def forms_of(message):

@@ -416,3 +416,174 @@ def revert_since(change, by):
 
 def variant_name(variant, in_locale):
     return Locale.parse(variant).get_display_name(in_locale)
+
+
+# --- round-trip with the catalogue files ------------------------------------------------
+# `flask translate export` writes the published layer into the .po files, for
+# developers to commit; `flask translate import` loads a .po file into the
+# layer through the editor's checks. Neither touches the other side: export
+# leaves the database as it is (the published layer still wins over the
+# files), import writes no file.
+import datetime as _datetime                        # noqa: E402  (this section's own)
+from io import BytesIO                              # noqa: E402
+
+from babel.messages.pofile import write_po          # noqa: E402
+
+# What `flask translate update` (pybabel update --ignore-obsolete) leaves, so
+# that reading and writing back an unchanged catalogue changes no byte.
+PO_WRITE_OPTIONS = dict(width=76, ignore_obsolete=True, include_previous=False)
+
+
+def catalogue_path(directory, variant):
+    return os.path.join(directory, variant, "LC_MESSAGES", "messages.po")
+
+
+def _ids(message):
+    """(msgid, plural or None) of a catalogue message."""
+    return (tuple(message.id) if isinstance(message.id, (list, tuple)) else (message.id, None))
+
+
+def _forms(message):
+    return list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+
+
+def _render_po(catalog):
+    out = BytesIO()
+    write_po(out, catalog, **PO_WRITE_OPTIONS)
+    return out.getvalue()
+
+
+def _write_atomically(path, content):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as f:
+        f.write(content)
+    os.replace(temporary, path)
+
+
+def _new_catalogue(template_bytes, variant, now):
+    """What `pybabel init` makes of the template for `variant`."""
+    catalog = read_po(BytesIO(template_bytes), locale=variant)
+    catalog.locale = Locale.parse(variant)
+    catalog.revision_date = now
+    catalog.fuzzy = False
+    return catalog
+
+
+@dataclass
+class ExportReport:
+    variant: str
+    path: str
+    written: int = 0          # published texts the file now holds
+    created: bool = False     # the catalogue did not exist: made from the template
+    changed: bool = False     # the file was (re)written
+    skipped: list = field(default_factory=list)   # (msgid, why)
+
+
+def published_entries(variants=None):
+    """{variant: [TextEntry]} of the published texts, in VARIANTS order."""
+    query = TextEntry.select().where(TextEntry.published.is_null(False))
+    if variants:
+        query = query.where(TextEntry.locale.in_(list(variants)))
+    found = {}
+    for entry in query.order_by(TextEntry.msgid, TextEntry.id):
+        found.setdefault(entry.locale, []).append(entry)
+    order = {variant: index for index, variant in enumerate(VARIANTS)}
+    return dict(sorted(found.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
+def export_published(directory, variants=None, now=None):
+    """Write the published texts of `variants` (None: every variant that has
+    some) into the catalogues under `directory`: msgstr (or each plural form)
+    of their msgid. A catalogue missing is made from `directory`/messages.pot
+    as `pybabel init` would; a file is written only when a byte changes
+    (then its PO-Revision-Date too). A text the template no longer has, or
+    that its catalogue lacks, is skipped with the reason. [ExportReport]"""
+    now = now or _datetime.datetime.now(_datetime.timezone.utc)
+    with open(os.path.join(directory, "messages.pot"), "rb") as f:
+        template_bytes = f.read()
+    template_keys = {message_key(*_ids(m)) for m in read_po(BytesIO(template_bytes)) if m.id}
+    by_variant = published_entries(variants)
+    reports = []
+    for variant in (variants or by_variant):
+        published = by_variant.get(variant, [])
+        path = catalogue_path(directory, variant)
+        report = ExportReport(variant, path)
+        reports.append(report)
+        try:
+            with open(path, "rb") as f:
+                original = f.read()
+        except FileNotFoundError:
+            original = None
+        if original is None and not published:
+            continue                      # nothing to write: no empty catalogue
+        catalog = (read_po(BytesIO(original)) if original is not None
+                   else _new_catalogue(template_bytes, variant, now))
+        report.created = original is None
+        for entry in published:
+            if entry.key not in template_keys:
+                report.skipped.append((entry.msgid, "not in messages.pot: the code no longer uses it"))
+                continue
+            message = catalog.get(entry.msgid)
+            if message is None or message_key(*_ids(message)) != entry.key:
+                report.skipped.append((entry.msgid, "not in the catalogue yet: run "
+                                                    "`flask translate update` first"))
+                continue
+            forms = json.loads(entry.published)
+            message.string = tuple(forms) if entry.msgid_plural else forms[0]
+            message.flags.discard("fuzzy")
+            report.written += 1
+        content = _render_po(catalog)
+        if content != original:
+            if original is not None:
+                catalog.revision_date = now
+                content = _render_po(catalog)
+            _write_atomically(path, content)
+            report.changed = True
+    return reports
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    unchanged: int = 0
+    refused: list = field(default_factory=list)    # (msgid, [blocking problem messages])
+    unknown: list = field(default_factory=list)    # msgids the source does not have
+    warnings: list = field(default_factory=list)   # (msgid, non-blocking problem message)
+
+
+def import_catalogue(catalog, variant, note="imported"):
+    """Publish in `variant` every translated message (not fuzzy, no form
+    empty) of a babel Catalog, through the editor's checks: a message with a
+    blocking problem is refused, one the source does not have is skipped,
+    one equal to what the variant already shows (published or compiled,
+    along its chain) is unchanged. One transaction; one history entry (by
+    nobody, with `note`) per text published. ImportReport."""
+    sources = source_texts()
+    db_layers = {layer: entries(layer) for layer in chain(variant)}
+    report = ImportReport()
+    with database.atomic():
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            forms = _forms(message)
+            if not all(forms):
+                continue
+            msgid, plural = _ids(message)
+            text = sources.get(message_key(msgid, plural))
+            if text is None:
+                report.unknown.append(msgid)
+                continue
+            found = problems(text, variant, forms)
+            errors = blocking(found)
+            if errors:
+                report.refused.append((msgid, [problem.message for problem in errors]))
+                continue
+            report.warnings.extend((msgid, p.message) for p in found if not p.blocking)
+            shown, _origin, _layer = resolve(text, variant, db_layers)
+            if list(shown) != forms:
+                if publish_value(variant, text, forms, by=None, note=note):
+                    report.imported += 1
+                    continue
+            report.unchanged += 1
+    return report
