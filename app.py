@@ -4,6 +4,7 @@ import os
 import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
 from domain import documents, passwords
@@ -70,6 +71,10 @@ DEFAULTS = dict(
     BABEL_TRANSLATION_DIRECTORIES=os.path.join(HERE, "translations"),
     BABEL_DEFAULT_LOCALE="en",
     MAX_CONTENT_LENGTH=1024 * 1024,
+    # How many reverse proxies (nginx, a load balancer) stand in front and
+    # set X-Forwarded-For/-Proto/-Host: rate limits then see the client's
+    # address and URLs the client's scheme. 0: none, the headers are ignored.
+    TRUSTED_PROXIES=0,
     # Static URLs carry a fingerprint (?v=<hash>, htmx-<version>.js).
     SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
 )
@@ -110,6 +115,9 @@ def create_app(test_config=None, instance_path=None):
     texts.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

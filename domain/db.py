@@ -1,8 +1,9 @@
 """The database: SQLite in instance/ by default, PostgreSQL through DATABASE_URL."""
 import logging
 import os
+import sqlite3
 
-from peewee import DatabaseProxy
+from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -45,3 +46,17 @@ def upgrade():
     """Apply the migration scripts not applied yet; returns their names."""
     with database.connection_context():
         return Runner(database.obj, MIGRATIONS_DIR).up()
+
+
+def backup_sqlite(destination):
+    """Copy the SQLite database to `destination` with SQLite's online backup
+    API: a consistent copy while the app keeps reading and writing (a
+    plain file copy of a WAL database may be torn). Returns the pages copied."""
+    source = database.obj
+    if not isinstance(source, SqliteDatabase):
+        raise ValueError("backup_sqlite is for SQLite; use pg_dump for PostgreSQL")
+    with sqlite3.connect(destination) as target:
+        source.connection().backup(target)
+        pages = target.execute("PRAGMA page_count").fetchone()[0]
+    target.close()
+    return pages

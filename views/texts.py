@@ -155,7 +155,8 @@ def edit(variant, key):
     labels = plural_labels(count) if row.text.plural else [_("Text")]
     return page("texts/edit.html", variant=variant, row=row, forms=forms, labels=labels,
                 problems=problems, siblings=texts.siblings(variant, row.text),
-                history=texts.history(variant, key, limit=10), form=ButtonForm(),
+                history=texts.history(variant, key, limit=10), loads=texts.json.loads,
+                form=ButtonForm(),
                 preview=bool(session.get(PREVIEW)), back=url_for("texts.index", variant=variant),
                 status=422 if texts.blocking(problems) else 200)
 

@@ -148,7 +148,7 @@ def redirect_to(endpoint, **values):
 
 
 def client_address():
-    # Behind a proxy, wrap the app in werkzeug's ProxyFix (see README).
+    # Behind a proxy, TRUSTED_PROXIES makes this the client's address (app.py).
     return request.remote_addr or "unknown"
 
 
