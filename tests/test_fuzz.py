@@ -28,7 +28,8 @@ FIELDS = ["csrf_token", "title", "first_name", "last_name", "email", "password",
 PARAMETERS = {"lang": "fr-ca", "token": "x" * 43, "market_key": "ca", "device_id": 1,
               "agreement_id": 1, "document_id": 1, "number": "Q-2026-000001",
               "kind": "payment_date", "thread_id": 1, "attachment_id": 1, "staff_id": 1,
-              "key": "forgotten-password", "question_id": 1, "article_id": 1, "locale": "fr_CA"}
+              "key": "forgotten-password", "question_id": 1, "article_id": 1, "locale": "fr_CA", "variant": "fr_CA",
+              "change_id": 1, "name": "activation"}
 
 
 def form_endpoints(app):

@@ -432,7 +432,7 @@ def test_a_role_not_allowed_gets_403_and_a_log_entry(tmp_path):
 
 @pytest.mark.parametrize("role, shown, hidden", [
     ("agent", ["Queue"], ["Staff and roles", "Content"]),
-    ("marketer", ["Content", "will come later"], ["Queue", "Security log"]),
+    ("marketer", ["Content", "Texts", "Help-center articles"], ["Queue", "Security log"]),
     ("admin", ["Queue", "Staff and roles", "Security log"], ["Content"]),
 ])
 def test_home_lists_what_the_role_reaches(client, db, role, shown, hidden):

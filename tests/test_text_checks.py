@@ -88,7 +88,7 @@ def test_problem_is_a_frozen_dataclass():
     ("Sign <strong>now</strong>", "Signez <em>maintenant</em>", "fr", "markup",
      ["<em>", "only use the tags", "<strong>"]),
     ("Sign now", "Signez <b>maintenant</b>", "fr", "markup", ["may not contain markup", "Remove it"]),
-    ("Sign <strong>now</strong>", "Signez maintenant", "fr", "markup", ["<strong>", "exactly once"]),
+    ("Sign <strong>now</strong>", "Signez maintenant", "fr", "markup", ["<strong>", "exactly 1 time"]),
     ("Sign <strong>now</strong>", "Signez <strong>maintenant", "fr", "markup",
      ["never closed", "Add </strong>"]),
     # empty
