@@ -14,7 +14,8 @@ from gettext import c2py
 
 from babel import Locale, support
 from babel.messages.plurals import get_plural
-from flask_babel import Babel, Domain, get_locale
+from flask import g, has_app_context
+from flask_babel import Babel, Domain, get_locale, get_translations
 from werkzeug.utils import cached_property
 
 from domain import texts
@@ -38,13 +39,23 @@ class LayeredDomain(Domain):
         locale = get_locale()
         if locale is None:
             return support.NullTranslations()
-        texts.check_revision(self.cache, self.texts_state)
         key = (str(locale), self.domain[0])
+        # A page asks for its translations a dozen times: the answer is
+        # kept for the rest of the request (one revision check, one lookup).
+        per_request = g.setdefault("_translations", {}) if has_app_context() else {}
+        translations = per_request.get(key)
+        if translations is None:
+            translations = per_request[key] = self._for_request(locale, key)
+            if has_app_context() and self.domain[0] == "messages":
+                g.setdefault("_template_translations", {})[locale] = translations
+        return translations
+
+    def _for_request(self, locale, key):
+        texts.check_revision(self.cache, self.texts_state)
         translations = self.cache.get(key)
         if translations is None:
             translations = self.cache[key] = self._merged(locale)
-        layers = [str(layer) for layer in fallback_chain(locale)]
-        drafts = texts.preview_drafts(layers)
+        drafts = texts.preview_drafts([str(layer) for layer in fallback_chain(locale)])
         if drafts:
             # A marketer previewing: their drafts over everything, for
             # this request only.
@@ -75,7 +86,26 @@ class LayeredDomain(Domain):
         return translations
 
 
+def _template_translations():
+    """The request's translations for the templates' _() and ngettext(): a
+    page calls them dozens of times, so the usual path (Flask-Babel's domain
+    and locale lookups) is taken only for the first call of each locale."""
+    try:
+        return g._template_translations[g._flask_babel.babel_locale]
+    except (AttributeError, KeyError, RuntimeError):
+        return get_translations()
+
+
 class LayeredBabel(Babel):
     @cached_property
     def domain_instance(self):
         return LayeredDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda s: _template_translations().ugettext(s),
+            ngettext=lambda s, p, n: _template_translations().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: _template_translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: _template_translations().unpgettext(c, s, p, n))

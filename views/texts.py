@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, flash, g, render_template, request, session, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from domain import texts
@@ -43,7 +44,6 @@ ORIGIN_LABELS = {
     "source": _l("The original"),
     "missing": _l("Missing: the original shows"),
 }
-PLURAL_HINTS = {1: _l("for one"), 2: _l("for more than one")}
 
 # The e-mails and the sample values they are previewed with.
 EMAILS = ("activation", "existing_account", "locked", "reset", "password_changed", "code",
@@ -174,7 +174,7 @@ def publish():
         abort(400)
     variant = request.form.get("variant")
     count = texts.publish_drafts(g.staff, variant=variant if variant in texts.VARIANTS else None)
-    flash(_("Published %(num)s drafts.", num=count), "info")
+    flash(ngettext("Published %(num)s draft.", "Published %(num)s drafts.", count), "info")
     return redirect_to("texts.index", variant=variant if variant in texts.VARIANTS else "fr_CA")
 
 
@@ -215,7 +215,8 @@ def revert(change_id):
         abort(404)
     if request.form.get("scope") == "since":
         count = texts.revert_since(change, g.staff)
-        flash(_("Reverted %(num)s texts to how they were before this change.", num=count), "info")
+        flash(ngettext("Reverted %(num)s text to how it was before this change.",
+                       "Reverted %(num)s texts to how they were before this change.", count), "info")
     else:
         texts.revert_change(change, g.staff)
         flash(_("Reverted: the text is as it was before this change."), "info")
