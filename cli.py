@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from domain import agreement_import, demo, documents, outbox, ratelimit, texts
+from domain import scale as scale_data
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import backup_sqlite, database, upgrade
@@ -24,7 +25,6 @@ TRANSLATIONS = os.path.join(HERE, "translations")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 
 db_cli = AppGroup("db", help="The database schema.")
-demo_cli = AppGroup("demo", help="Demo data.")
 outbox_cli = AppGroup("outbox", help="Outgoing e-mail.")
 accounts_cli = AppGroup("accounts", help="Customer accounts.")
 agreements_cli = AppGroup("agreements", help="Agreements from the lender's system.")
@@ -59,6 +59,40 @@ def db_backup(destination):
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"backed up {pages} pages to {destination}")
+
+
+@click.group("demo", cls=AppGroup, invoke_without_command=True)
+@click.option("--scale", type=click.IntRange(min=1), default=None,
+              help="Generate this many customers, with agreements, payments, threads and "
+                   "messages, and help articles (domain/scale.py).")
+@click.option("--messages", type=click.IntRange(min=0), default=10, show_default=True,
+              help="With --scale: messages per customer.")
+@click.option("--articles", type=click.IntRange(min=0), default=50, show_default=True,
+              help="With --scale: help articles added to each market.")
+@click.pass_context
+def demo_cli(ctx, scale, messages, articles):
+    """Demo data: `flask demo load` for `make run`, or `flask demo --scale N`
+    for N generated customers (100,000 load in a few minutes)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if scale is None:
+        click.echo(ctx.get_help())
+        return
+    shown = {}
+
+    def progress(stage, done, total):
+        # About ten lines in all, not one for each chunk.
+        if done == total or done - shown.get(stage, 0) >= max(total // 10, 1):
+            shown[stage] = done
+            click.echo(f"  {stage}: {done:,} of {total:,}")
+
+    with database.connection_context():
+        summary = scale_data.generate(scale, messages_per_customer=messages,
+                                      articles_per_market=articles, progress=progress)
+    click.echo(f"added {summary['customers']:,} customers, {summary['agreements']:,} agreements, "
+               f"{summary['payments']:,} payments, {summary['threads']:,} threads, "
+               f"{summary['messages']:,} messages, {summary['help_articles']:,} help articles "
+               f"in {summary['seconds']:.0f} s; their password: {scale_data.PASSWORD}")
 
 
 @demo_cli.command("load")

@@ -327,9 +327,14 @@ class Thread(BaseModel):
     waiting_since = DateTimeField(null=True)
 
     class Meta:
+        # The queue reads two streams by keyset (domain.queue): waiting
+        # threads by waiting_since, the others by updated_at, each with or
+        # without a market.
         indexes = ((("customer", "updated_at"), False),
                    (("market", "status", "updated_at"), False),
-                   (("status", "waiting_since"), False))
+                   (("status", "waiting_since"), False),
+                   (("status", "updated_at"), False),
+                   (("market", "status", "waiting_since"), False))
 
 
 class Message(BaseModel):

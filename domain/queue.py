@@ -8,6 +8,7 @@ threads there are: the customer, the agreement and the assignee of each
 thread come in the one query of the page.
 """
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Optional
 
 from peewee import JOIN
@@ -64,19 +65,57 @@ def _with_people():
             .join(Staff, JOIN.LEFT_OUTER, on=(Thread.assignee == Staff.id)))
 
 
-def queue_page(filters, me, page):
-    """(threads of that page, the page, the number of pages): those
-    waiting for an answer first, the longest waiting first; then the
-    others, the latest first. Two queries."""
+def position(thread):
+    """Where a thread stands in the queue, as the page after it asks for
+    it: "w.<waiting since>.<id>" while it waits, "a.<updated>.<id>" after."""
+    if thread.waiting_since is not None:
+        return f"w.{thread.waiting_since.isoformat()}.{thread.id}"
+    return f"a.{thread.updated_at.isoformat()}.{thread.id}"
+
+
+def parse_position(text):
+    """("w" or "a", time, id) of a position() text, or None for anything else."""
+    try:
+        stream, rest = text[:80].split(".", 1)
+        moment, thread_id = rest.rsplit(".", 1)
+        if stream not in ("w", "a"):
+            return None
+        return stream, datetime.fromisoformat(moment), int(thread_id)
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def queue_page(filters, me, after=None):
+    """(threads of the page, the position() of its last thread when there
+    is a next page, else None): those waiting for an answer first, the
+    longest waiting first; then the others, the latest first.
+
+    Keyset pages: each stream is read from where the last page ended,
+    along an index ((status, waiting_since) and (status, updated_at), and
+    the same with the market first), so a page costs the same however
+    many threads there are; no page counts them all. One query, or two
+    where the page passes from the waiting threads to the others."""
     conditions = _conditions(filters, me)
-    count = Thread.select().where(*conditions).count()
-    pages = max(1, -(-count // PER_PAGE))
-    page = min(max(page, 1), pages)
-    threads = list(_with_people().where(*conditions)
-                   .order_by(Thread.waiting_since.is_null(), Thread.waiting_since,
-                             Thread.updated_at.desc(), Thread.id.desc())
-                   .paginate(page, PER_PAGE))
-    return threads, page, pages
+    wanted = PER_PAGE + 1             # one more: is there a next page?
+    start = parse_position(after)
+    rows = []
+    if start is None or start[0] == "w":
+        waiting = _with_people().where(*conditions, Thread.waiting_since.is_null(False))
+        if start is not None:
+            _stream, moment, thread_id = start
+            waiting = waiting.where((Thread.waiting_since > moment)
+                                    | ((Thread.waiting_since == moment) & (Thread.id > thread_id)))
+        rows = list(waiting.order_by(Thread.waiting_since, Thread.id).limit(wanted))
+    if len(rows) < wanted:
+        answered = _with_people().where(*conditions, Thread.waiting_since.is_null())
+        if start is not None and start[0] == "a":
+            _stream, moment, thread_id = start
+            answered = answered.where((Thread.updated_at < moment)
+                                      | ((Thread.updated_at == moment) & (Thread.id < thread_id)))
+        rows += list(answered.order_by(Thread.updated_at.desc(), Thread.id.desc())
+                     .limit(wanted - len(rows)))
+    threads = rows[:PER_PAGE]
+    return threads, position(threads[-1]) if len(rows) > PER_PAGE else None
 
 
 def find(thread_id):

@@ -84,10 +84,11 @@ HELPERS = dict(topic_label=topic_label, waited=waited, language_name=language_na
 @staff_required(*AGENTS)
 def queue_page():
     form = QueueFilterForm(request.args, queue.team())
-    page = request.args.get("page", 1, type=int)
-    threads, page, pages = queue.queue_page(form.filters(), g.staff, page)
+    after = request.args.get("after")
+    threads, next_after = queue.queue_page(form.filters(), g.staff, after)
     return render_page("agents/queue.html", back_office=True, form=form, threads=threads,
-                       page=page, pages=pages, **HELPERS)
+                       after=queue.parse_position(after) and after, next_after=next_after,
+                       **HELPERS)
 
 
 # --- a thread --------------------------------------------------------------------------
