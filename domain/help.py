@@ -16,6 +16,7 @@ Search finds the words whatever their form ("Passwörter" finds "Passwort",
 The snippet is made here on both databases from the original text, so it
 shows the real words, escapes everything, and only our <mark> is markup.
 """
+import functools
 import math
 import re
 import unicodedata
@@ -136,19 +137,31 @@ def _fold(text):
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_STEMMERS = {}
+
+
 def _stemmer(language):
+    """One stemmer a language, made once (making one compiles its rules)."""
     name = LANGUAGES.get(language, (None, None))[0]
-    return snowballstemmer.stemmer(name) if name else None
+    if name and name not in _STEMMERS:
+        _STEMMERS[name] = snowballstemmer.stemmer(name)
+    return _STEMMERS.get(name)
 
 
-def _stems(text, language, stemmer=None):
+@functools.lru_cache(maxsize=100_000)
+def _stem(language, word):
+    """The stem of one folded word; kept, since the same words come back
+    in every snippet and query (Snowball in pure Python is slow)."""
+    stemmer = _stemmer(language)
+    return stemmer.stemWord(word) if stemmer else word
+
+
+def _stems(text, language):
     """The folded, stemmed words of `text`, stop words left out. Folding
     comes before stemming, as unaccent() does on PostgreSQL, so a word typed
     without its accents gets the same stem."""
-    stemmer = stemmer or _stemmer(language)
     stop = STOP_WORDS.get(language, set())
-    words = [word for word in WORD.findall(_fold(text)) if word not in stop]
-    return stemmer.stemWords(words) if stemmer else words
+    return [_stem(language, word) for word in WORD.findall(_fold(text)) if word not in stop]
 
 
 def _is_postgres():
@@ -244,10 +257,9 @@ def snippet(body, terms, language):
     one of `terms` (stems), those words in <mark>, everything escaped."""
     words = MARKDOWN.sub(r"\1", body).split()
     wanted = set(terms)
-    stemmer = _stemmer(language)
 
     def matches(word):
-        return bool(wanted.intersection(_stems(word, language, stemmer)))
+        return bool(wanted.intersection(_stems(word, language)))
 
     hits = [i for i, word in enumerate(words) if matches(word)]
     start = max(0, hits[0] - SNIPPET_WORDS // 3) if hits else 0

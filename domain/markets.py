@@ -4,6 +4,7 @@ A site is one language variant of one market; its URL code is the locale in
 lower case with a hyphen (fr_CA -> fr-ca), so /fr-ca/login and /en-ca/login are
 the same page of the Canadian market in two languages.
 """
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -58,11 +59,17 @@ class Market:
         return [SITES[site_code(locale)] for locale in self.locales]
 
     def format_support_phone(self):
-        number = phonenumbers.parse(self.support_phone)
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return _national_format(self.support_phone)
 
     def support_phone_uri(self):
         return "tel:" + self.support_phone
+
+
+@functools.lru_cache(maxsize=64)
+def _national_format(phone):
+    # Every page's footer shows it: parsed once, not on each request.
+    return phonenumbers.format_number(phonenumbers.parse(phone),
+                                      phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 @dataclass(frozen=True)

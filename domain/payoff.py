@@ -14,6 +14,7 @@ once, to the cent, with the market's rounding rule. The quote assumes that
 payments due up to the payoff date are made as planned.
 """
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -53,9 +54,11 @@ def add_months(start, months):
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+@functools.lru_cache(maxsize=4096)
 def due_dates(start, term_months):
-    """The monthly due dates: one month after the start, then each month."""
-    return [add_months(start, n) for n in range(1, term_months + 1)]
+    """The monthly due dates: one month after the start, then each month
+    (a tuple, kept: every dashboard asks for them again)."""
+    return tuple(add_months(start, n) for n in range(1, term_months + 1))
 
 
 def loan_quote(balance, yearly_rate_percent, last_payment_date, payoff_date, rules):

@@ -97,7 +97,7 @@ def test_due_dates_keep_the_day_or_take_the_months_last():
     assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
     assert add_months(date(2025, 1, 31), 2) == date(2025, 3, 31)     # not 28 March
     assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
-    assert due_dates(date(2025, 12, 15), 3) == [date(2026, 1, 15), date(2026, 2, 15), date(2026, 3, 15)]
+    assert due_dates(date(2025, 12, 15), 3) == (date(2026, 1, 15), date(2026, 2, 15), date(2026, 3, 15))
 
 
 def test_amounts_are_decimals_never_floats():
