@@ -4,11 +4,9 @@ resets, the rules that keep an admin in charge, unlocking a customer found
 by address, the security log with its filters and keyset pages; and every
 admin URL refused to everyone else."""
 import glob
-import logging
 import os
 import re
 import threading
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,6 +16,7 @@ from domain import admin, staff as staff_accounts
 from domain.db import database
 from models import Customer, RecoveryCode, SecurityEvent, Staff, StaffSession
 from staff_helpers import STAFF_PASSWORD, sign_in, staff_member, staff_signed_in
+from query_log import counted_queries
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CUSTOMER = "ana.silva@example.com"
@@ -698,22 +697,6 @@ def test_bad_page_links_get_an_error_not_a_500(admin_client, query):
     assert response.status_code == 422
     assert summary(response) == [
         "This page of the log does not exist. Start again from the newest entries."]
-
-
-@contextmanager
-def counted_queries():
-    queries = []
-    handler = logging.Handler()
-    handler.emit = queries.append
-    logger = logging.getLogger("peewee")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield queries
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def test_a_page_of_the_log_costs_the_same_queries_for_many_staff(admin_client):

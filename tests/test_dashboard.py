@@ -2,9 +2,7 @@
 service requests: what a signed-in customer sees of their own agreements,
 and never of anyone else's."""
 import html
-import logging
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +14,7 @@ from domain.clock import utcnow
 from linking_helpers import make_agreement
 from models import Agreement, Customer, Document, Message, Payment, Thread
 from test_devices import authorize
+from query_log import counted_queries
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -338,22 +337,6 @@ def test_sent_page_of_another_customers_request_is_404(app, client, outbox, db):
 
 
 # --- queries do not grow with the data ----------------------------------------------------
-
-@contextmanager
-def counted_queries():
-    queries = []
-    handler = logging.Handler()
-    handler.emit = lambda record: queries.append(record)
-    logger = logging.getLogger("peewee")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield queries
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
 
 def queries_for(client, url):
     client.get(url)     # once to warm up (session touch, caches)

@@ -23,7 +23,8 @@ from domain import messages, outbox as mail_outbox, service
 from domain.db import database
 from linking_helpers import make_agreement
 from models import Attachment, Customer, Message, Staff, Thread
-from test_dashboard import counted_queries, customer, signed_in_with, text_of
+from query_log import counted_queries
+from test_dashboard import customer, signed_in_with, text_of
 
 LANG, LOCALE = "de-at", "de_AT"
 INBOX = f"/{LANG}/messages"
@@ -573,8 +574,8 @@ def test_a_staff_answer_is_unread_told_by_email_without_its_text_and_read_by_a_p
         home = client.get(f"/{LANG}/account")
     nav = re.search(r'<nav id="account-nav".*?</nav>', home.get_data(as_text=True), re.S).group(0)
     assert f'<a href="{INBOX}">' in nav and "(1)" in nav
-    thread_queries = [q for q in queries if 'FROM "thread"' in str(q.msg)]
-    assert len(thread_queries) == 1 and "COUNT" in str(thread_queries[0].msg)
+    thread_queries = [q for q in queries if 'FROM "thread"' in q]
+    assert len(thread_queries) == 1 and "COUNT" in thread_queries[0]
 
     inbox = client.get(INBOX)
     assert shown(client, "Unread") in text_of(inbox)

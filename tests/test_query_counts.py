@@ -8,10 +8,8 @@ that came in addition, so the query that repeats is named.
 
 The data is made once for the module (it takes a few seconds), and each
 page is a test of its own."""
-import logging
 import re
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +23,7 @@ from domain.db import database
 from linking_helpers import make_agreement
 from models import (Agreement, Attachment, Customer, Document, HelpArticle, HelpArticleVersion,
                     Message, Payment, Thread)
+from query_log import counted_queries
 from staff_helpers import staff_member, staff_signed_in
 
 LANG = "de-at"       # Austria asks no code of the device: the pages show at once
@@ -45,25 +44,6 @@ PAGES = [
     ("agent queue, other market", "agent", lambda d: "/staff/queue?market=ca"),
     ("agent thread", "agent", lambda d: f"/staff/queue/{d.thread_id}"),
 ]
-
-
-@contextmanager
-def counted_queries():
-    """The SQL of every query peewee runs meanwhile (its values are hidden
-    by domain.db's log filter)."""
-    queries = []
-    handler = logging.Handler()
-    handler.emit = lambda record: queries.append(record.msg[0] if isinstance(record.msg, tuple)
-                                                 else str(record.msg))
-    logger = logging.getLogger("peewee")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield queries
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def shape(sql):

@@ -9,7 +9,6 @@ import email.policy
 import os
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys

@@ -2,6 +2,8 @@
 outbox, linking an agreement the way each market does."""
 import re
 
+import pyotp
+
 from playwright.sync_api import expect
 
 from pages import PASSWORD, latest_link, registered
@@ -80,3 +82,15 @@ def link(page, server, lang, agreement):
         submit(page)
         authorize_by_sms(page, server, lang, agreement, remember=False)
     expect(page).to_have_url(path_is(server, f"/{lang}/agreements/link/done"))
+
+
+def sign_in_as_staff(page, server, email, password, secret):
+    """Password, then the authenticator's code, through the sign-in pages."""
+    page.goto("/staff/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button").first.click()
+    expect(page).to_have_url(path_is(server, "/staff/second-factor"))
+    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    page.locator("main form button").first.click()
+    expect(page).to_have_url(path_is(server, "/staff"))

@@ -6,27 +6,15 @@ with a PDF; the customer is told by an e-mail without the answer's text,
 and sees the answer unread."""
 import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from flows import path_is, sign_in
+from flows import path_is, sign_in, sign_in_as_staff
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 CONFIRMATION = {"name": "confirmation.pdf", "mimeType": "application/pdf", "buffer": PDF}
 QUESTION = "Hello,\nwhen is my next payment taken?\n<b>Thanks</b>"
 ANSWER = "Your next payment is taken on the 15th.\nBalance: 12,345.67"
-
-
-def sign_in_as_staff(page, server, email, password, secret):
-    page.goto("/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button").first.click()
-    expect(page).to_have_url(path_is(server, "/staff/second-factor"))
-    page.locator("#code").fill(pyotp.TOTP(secret).now())
-    page.locator("main form button").first.click()
-    expect(page).to_have_url(path_is(server, "/staff"))
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])

@@ -12,26 +12,14 @@ here carries a token of its own."""
 import re
 import secrets
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from domain.texts import message_key
-from flows import path_is
+from flows import path_is, sign_in_as_staff
 
 FORGOT = "Forgot your password?"
 HELLO = "Hello, %(name)s"
-
-
-def sign_in_as_staff(page, server, email, password, secret):
-    page.goto("/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button").first.click()
-    expect(page).to_have_url(path_is(server, "/staff/second-factor"))
-    page.locator("#code").fill(pyotp.TOTP(secret).now())
-    page.locator("main form button").first.click()
-    expect(page).to_have_url(path_is(server, "/staff"))
 
 
 def forgot_link(page):
