@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test setup db translations screenshots bench clean
+.PHONY: run test setup db translations screenshots bench bench-scale clean
 
 $(BIN)/flask: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +31,23 @@ screenshots: setup
 	rm -rf docs/screenshots
 	$(BIN)/python -m pytest -q tests/browser/test_crawl.py -k with_javascript --screenshots docs/screenshots
 	@echo "Screenshots in docs/screenshots/"
+
+# Load on loopback: the portal and a bare Flask app under gunicorn, measured
+# with wrk (Debian's package, installed here when missing); the results go
+# to docs/BENCHMARKS.md. BENCH_SECONDS sets each run's length (default 10).
+bench: setup
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; \
+		apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }
+	$(BIN)/python bench/run.py
+
+# Cost at scale: the customer's pages, help search and the agents' queue at
+# 1,000 and at 100,000 generated customers, in process, on SQLite and on a
+# throwaway PostgreSQL (.ci/postgres); the section `Cost at scale` of
+# docs/BENCHMARKS.md. SCALE_ARGS replaces the databases and size, e.g.
+# SCALE_ARGS="--sqlite --big 20000".
+SCALE_ARGS ?= --sqlite --postgres-start --big 100000
+bench-scale: setup
+	$(BIN)/python bench/scale_costs.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

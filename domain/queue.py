@@ -109,14 +109,18 @@ def queue_page(filters, me, after=None):
         waiting = _with_people(*LISTED).where(*conditions, Thread.waiting_since.is_null(False))
         if start is not None:
             _stream, moment, thread_id = start
-            waiting = waiting.where((Thread.waiting_since > moment)
+            # The >= alone is what lets the index start at the position;
+            # the OR then settles the ties.
+            waiting = waiting.where(Thread.waiting_since >= moment,
+                                    (Thread.waiting_since > moment)
                                     | ((Thread.waiting_since == moment) & (Thread.id > thread_id)))
         rows = list(waiting.order_by(Thread.waiting_since, Thread.id).limit(wanted))
     if len(rows) < wanted:
         answered = _with_people(*LISTED).where(*conditions, Thread.waiting_since.is_null())
         if start is not None and start[0] == "a":
             _stream, moment, thread_id = start
-            answered = answered.where((Thread.updated_at < moment)
+            answered = answered.where(Thread.updated_at <= moment,
+                                      (Thread.updated_at < moment)
                                       | ((Thread.updated_at == moment) & (Thread.id < thread_id)))
         rows += list(answered.order_by(Thread.updated_at.desc(), Thread.id.desc())
                      .limit(wanted - len(rows)))
