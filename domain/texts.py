@@ -26,11 +26,12 @@ from babel import Locale
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from flask import g, has_app_context
+from peewee import JOIN
 
 from domain import text_checks
 from domain.clock import utcnow
 from domain.db import database
-from models import TextChange, TextEntry, TextRevision
+from models import Staff, TextChange, TextEntry, TextRevision
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSLATIONS = os.path.join(HERE, "translations")
@@ -373,9 +374,18 @@ def publish_value(variant, text, forms, by, note):
     return True
 
 
+def forms_of(value):
+    """The forms kept as JSON in a TextEntry or TextChange; None stays None
+    (the variant inherits)."""
+    return json.loads(value) if value else None
+
+
 def history(variant=None, key=None, limit=50, before_id=None):
-    """Published changes, newest first (keyset paging on the id)."""
-    query = TextChange.select().order_by(TextChange.id.desc()).limit(limit)
+    """Published changes, newest first (keyset paging on the id), each
+    with its author (or None) in the same query."""
+    query = (TextChange.select(TextChange, Staff)
+             .join(Staff, JOIN.LEFT_OUTER, on=(TextChange.staff == Staff.id))
+             .order_by(TextChange.id.desc()).limit(limit))
     if variant:
         query = query.where(TextChange.locale == variant)
     if key:

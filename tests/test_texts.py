@@ -7,6 +7,7 @@ import pytest
 from app import create_app
 from domain import texts
 from models import TextChange, TextEntry, TextRevision
+from query_log import counted_queries
 from staff_helpers import staff_signed_in
 
 FORGOT = "Forgot your password?"         # a link of the login page
@@ -249,3 +250,15 @@ def test_unknown_variants_and_texts_are_not_found(client, marketer):
     assert client.get("/staff/texts?variant=xx").status_code == 404
     assert client.get(f"/staff/texts/fr_CA/{'f' * 32}").status_code == 404
     assert client.get(f"/staff/texts/xx/{key_of(FORGOT)}").status_code == 404
+
+
+def test_the_history_costs_the_same_queries_for_many_changes(client, marketer):
+    post_text(client, "fr_CA", FORGOT, "Un")
+    with counted_queries() as few:
+        client.get("/staff/texts/history")
+    for n in range(8):
+        post_text(client, "de", FORGOT, f"Vergessen {n}")
+    with counted_queries() as many:
+        page = text(client.get("/staff/texts/history"))
+    assert "Vergessen 7" in page and page.count("Morgan Marketer") == 9
+    assert len(many) == len(few)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
-from domain import texts
+from domain import text_checks, texts
 from domain.markets import SITES
 from forms.auth import ButtonForm
 from forms.fields import has_control_characters
@@ -139,7 +139,7 @@ def edit(variant, key):
             abort(400)
         forms, error = typed_forms(count)
         if error:
-            problems = [texts.text_checks.Problem("input", error, True)]
+            problems = [text_checks.Problem("input", error, True)]
         else:
             problems = texts.problems(row.text, variant, forms)
         if not texts.blocking(problems):
@@ -155,7 +155,7 @@ def edit(variant, key):
     labels = plural_labels(count) if row.text.plural else [_("Text")]
     return page("texts/edit.html", variant=variant, row=row, forms=forms, labels=labels,
                 problems=problems, siblings=texts.siblings(variant, row.text),
-                history=texts.history(variant, key, limit=10), loads=texts.json.loads,
+                history=texts.history(variant, key, limit=10), forms_of=texts.forms_of,
                 form=ButtonForm(),
                 preview=bool(session.get(PREVIEW)), back=url_for("texts.index", variant=variant),
                 status=422 if texts.blocking(problems) else 200)
@@ -202,7 +202,7 @@ def history():
     before = int(before) if before.isdigit() and len(before) < 12 else None
     changes = texts.history(variant or None, limit=PER_PAGE, before_id=before)
     return page("texts/history.html", changes=changes, variant=variant, variants=texts.VARIANTS,
-                more=len(changes) == PER_PAGE, form=ButtonForm(), loads=texts.json.loads)
+                more=len(changes) == PER_PAGE, form=ButtonForm(), forms_of=texts.forms_of)
 
 
 @bp.route("/history/<int:change_id>/revert", methods=["POST"])
