@@ -10,7 +10,6 @@ The numbers are for finding causes; bench/run.py measures the real thing
 (gunicorn, HTTP, wrk)."""
 import argparse
 import cProfile
-import os
 import pstats
 import sys
 import tempfile

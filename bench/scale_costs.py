@@ -310,21 +310,22 @@ def timed_get(client, url):
     return seconds, response
 
 
+def median_seconds(sql, params, repeat):
+    """The median time of running one SELECT `repeat` times."""
+    from domain.db import database
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        database.execute_sql(sql, params).fetchall()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def sql_ms(queries, repeat=10):
     """The page's SELECTs run again, each `repeat` times: the sum of their
     medians, in ms (the part of the page's time the data could change)."""
-    from domain.db import database
-    total = 0.0
-    for sql, params in queries:
-        if not sql.lstrip().upper().startswith("SELECT"):
-            continue
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            database.execute_sql(sql, params).fetchall()
-            times.append(time.perf_counter() - started)
-        total += statistics.median(times)
-    return total * 1000
+    return 1000 * sum(median_seconds(sql, params, repeat) for sql, params in queries
+                      if sql.lstrip().upper().startswith("SELECT"))
 
 
 def measure(app, chosen, agent, lang, count):
@@ -394,18 +395,14 @@ def explain(queries, repeat=10):
         if not sql.lstrip().upper().startswith("SELECT"):
             found.append(dict(sql=sql, ms=None, plan=["(not a SELECT: not explained)"]))
             continue
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            database.execute_sql(sql, params).fetchall()
-            times.append(time.perf_counter() - started)
+        ms = median_seconds(sql, params, repeat) * 1000
         if postgres:
             rows = database.execute_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
             plan = [row[0] for row in rows]
         else:
             rows = database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
             plan = [row[-1] for row in rows]
-        found.append(dict(sql=sql, ms=statistics.median(times) * 1000, plan=plan))
+        found.append(dict(sql=sql, ms=ms, plan=plan))
     return found
 
 
