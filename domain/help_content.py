@@ -98,13 +98,16 @@ def unpublish(article, locale, by):
 
 def discard_draft(article, locale, by):
     version = version_of(article, locale)
-    if version.published or version.draft_title is None:
+    never_had_other_text = (not version.published and version.title == version.draft_title
+                            and version.body == version.draft_body)
+    if never_had_other_text:
+        # A new version that was never published: the draft is all there is.
+        version.delete_instance()
+    else:
+        # The text saved before (published, or unpublished later) stays.
         version.draft_title = version.draft_body = None
         version.updated_by, version.updated_at = by, utcnow()
         version.save()
-    else:
-        # Never published: the draft is all there is.
-        version.delete_instance()
 
 
 def draft_or_text(version):

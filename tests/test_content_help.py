@@ -148,3 +148,21 @@ def test_the_report_shows_reads_votes_and_questions_that_found_nothing(client, a
     assert "Can I pay with seashells? …</td><td>English (Canada)</td><td>2</td>" in page
     assert "ana@example.com" not in page
     assert "2 questions asked" in page
+
+
+def test_discarding_a_draft_of_an_unpublished_version_keeps_its_text(client, app, marketer):
+    article = make_help_article("ca", key="password")
+    url = f"/staff/content/help/articles/{article.id}/en"
+    client.post(url, data={"action": "unpublish"})
+    client.post(url, data={"action": "save", "title": "Draft", "body": "Draft"})
+    client.post(url, data={"action": "discard"})
+    kept = version(article, "en")
+    assert (kept.title, kept.published, kept.draft_title) == ("Your Keyfob password", False, None)
+
+
+def test_discarding_a_new_versions_only_draft_removes_it(client, marketer):
+    article = make_help_article("ca", key="password", versions={"en": ("Only English", "Text.")})
+    url = f"/staff/content/help/articles/{article.id}/fr_CA"
+    client.post(url, data={"action": "save", "title": "Brouillon", "body": "Texte."})
+    client.post(url, data={"action": "discard"})
+    assert not HelpArticleVersion.select().where(HelpArticleVersion.locale == "fr_CA").exists()
