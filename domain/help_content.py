@@ -15,7 +15,6 @@ from peewee import fn
 from domain import help
 from domain.clock import utcnow
 from domain.db import database
-from domain.markets import MARKETS
 from models import HelpArticle, HelpArticleVersion, HelpCategory, HelpQuestion
 
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -213,7 +212,3 @@ def answer_feedback(market):
         return HelpQuestion.select().where(HelpQuestion.market == market.key, *where).count()
     return (count(), count(HelpQuestion.helpful == True),      # noqa: E712
             count(HelpQuestion.helpful == False))               # noqa: E712
-
-
-def market_or_none(key):
-    return MARKETS.get(key)

@@ -86,6 +86,11 @@ class LayeredDomain(Domain):
         return translations
 
 
+def display_name(locale):
+    """ "fr_CA" as the page's language names it: "French (Canada)"."""
+    return Locale.parse(locale).get_display_name(get_locale())
+
+
 def _template_translations():
     """The request's translations for the templates' _() and ngettext(): a
     page calls them dozens of times, so the usual path (Flask-Babel's domain

@@ -336,6 +336,13 @@ def _set_published(entry, forms_json, by, note):
     entry.save()
 
 
+def drafts_of(by, variant):
+    """How many drafts `by` has waiting in `variant` (what "Publish my
+    drafts" would publish there)."""
+    return TextEntry.select().where(TextEntry.draft_by == by, TextEntry.locale == variant,
+                                    TextEntry.draft.is_null(False)).count()
+
+
 def publish_drafts(by, variant=None, key=None):
     """Publish the drafts of `by` (all, one variant's, or one text's) in one
     transaction; returns how many. A draft that no longer passes the checks
@@ -423,10 +430,6 @@ def revert_since(change, by):
         if count:
             _bump()
     return count
-
-
-def variant_name(variant, in_locale):
-    return Locale.parse(variant).get_display_name(in_locale)
 
 
 # --- round-trip with the catalogue files ------------------------------------------------

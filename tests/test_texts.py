@@ -262,3 +262,11 @@ def test_the_history_costs_the_same_queries_for_many_changes(client, marketer):
         page = text(client.get("/staff/texts/history"))
     assert "Vergessen 7" in page and page.count("Morgan Marketer") == 9
     assert len(many) == len(few)
+
+
+def test_the_list_counts_only_my_drafts(app, client, marketer):
+    post_text(client, "fr_CA", FORGOT, "Le mien", action="save")
+    other = app.test_client()
+    staff_signed_in(other, role="marketer", name="Other Marketer")
+    post_text(other, "fr_CA", "Sign in", "Le sien", action="save")
+    assert "1 draft of yours waits in this variant." in text(client.get("/staff/texts?variant=fr_CA"))

@@ -3,13 +3,12 @@ market and language (write a draft, see it rendered, publish, unpublish),
 which articles are missing in which language, and the help center report
 (most read, least helpful, questions that found nothing). The data is
 domain.help_content's. Marketers only: other staff get 403."""
-from babel import Locale
 from flask import Blueprint, abort, flash, g, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from domain import help, help_content
+from domain.i18n import display_name
 from domain.markets import MARKETS
 from forms.admin import market_choices
 from forms.auth import ButtonForm
@@ -33,12 +32,7 @@ STATE_LABELS = {
 
 def page(template, status=200, **context):
     return render_page(template, status=status, back_office=True,
-                       locale_name=locale_name, **context)
-
-
-def locale_name(locale):
-    """"fr_CA" as the page's language names it: "French (Canada)"."""
-    return Locale.parse(locale).get_display_name(get_locale())
+                       locale_name=display_name, **context)
 
 
 def chosen_market():
@@ -84,7 +78,7 @@ def new_article():
     categories = [(c.key, category_name(c)) for c in
                   HelpCategory.select().where(HelpCategory.market == market.key)
                   .order_by(HelpCategory.position, HelpCategory.key)]
-    locales = [(locale, locale_name(locale)) for locale in help_content.editable_locales(market)]
+    locales = [(locale, display_name(locale)) for locale in help_content.editable_locales(market)]
     form = NewArticleForm(categories, locales)
     if form.validate_on_submit():
         try:

@@ -6,12 +6,13 @@ data. The rules are domain.texts' and domain.text_checks'. Marketers only."""
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, g, render_template, request, session, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from domain import text_checks, texts
+from domain.i18n import display_name
 from domain.markets import SITES
 from forms.auth import ButtonForm
 from forms.fields import has_control_characters
@@ -67,12 +68,8 @@ def _preview_mode():
 
 
 def page(template, status=200, **context):
-    return render_page(template, status=status, back_office=True, name_of=name_of,
+    return render_page(template, status=status, back_office=True, name_of=display_name,
                        origin_labels=ORIGIN_LABELS, **context)
-
-
-def name_of(variant):
-    return texts.variant_name(variant, get_locale())
 
 
 def chosen_variant(value):
@@ -98,7 +95,7 @@ def index():
     return page("texts/index.html", variant=variant, query=query, show=show, shows=SHOW,
                 rows=shown, total=len(found), page=page_number, pages=pages,
                 variants=texts.VARIANTS, preview=bool(session.get(PREVIEW)),
-                drafts=len(texts.rows(variant, show="draft")) if show != "draft" else len(found),
+                drafts=texts.drafts_of(g.staff, variant),
                 form=ButtonForm())
 
 
