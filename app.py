@@ -11,7 +11,7 @@ from domain import documents, passwords
 from domain.db import init_database
 from domain.markets import load_markets
 from extensions import babel, csrf, login_manager
-from views import (account, admin, agents, agreements, auth, content, device, errors, help,
+from views import (account, admin, agents, agreements, auth, cache, content, device, errors, help,
                    link, messages, payoff, profile, register, service, site, staff_auth, texts, web)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -77,6 +77,10 @@ DEFAULTS = dict(
     TRUSTED_PROXIES=0,
     # Static URLs carry a fingerprint (?v=<hash>, htmx-<version>.js).
     SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
+    # Rendered pages kept per process (domain.page_cache): how many, and for
+    # how long at most. 0 entries: none kept.
+    PAGE_CACHE_ENTRIES=2000,
+    PAGE_CACHE_SECONDS=60,
 )
 
 
@@ -109,6 +113,7 @@ def create_app(test_config=None, instance_path=None):
     login_manager.init_app(app)
 
     web.init_app(app)
+    cache.init_app(app)
     for module in (site, register, auth, account, link, device, agreements, payoff, profile,
                    service, messages, help, staff_auth, agents, admin, content, texts):
         app.register_blueprint(module.bp)

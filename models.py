@@ -478,8 +478,17 @@ class TextRevision(BaseModel):
     number = BigIntegerField(default=0)
 
 
+class PageVersion(BaseModel):
+    """A number per customer ("c42") and for the help center ("help"),
+    raised by triggers (migrations/0009) whenever a row their pages show
+    changes: the rendered pages kept by domain.page_cache are valid while
+    it stays the same."""
+    scope = CharField(max_length=40, primary_key=True)
+    number = IntegerField()
+
+
 ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
               Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
               Attachment, HelpCategory, HelpArticle, HelpArticleVersion,
-              HelpQuestion, TextEntry, TextChange, TextRevision]
+              HelpQuestion, TextEntry, TextChange, TextRevision, PageVersion]

@@ -329,6 +329,22 @@ def count_view(article):
     HelpArticle.update(views=HelpArticle.views + 1).where(HelpArticle.id == article.id).execute()
 
 
+def count_view_by_key(market, key):
+    """One more read of the market's article `key`; the new count (0 when
+    it is gone)."""
+    query = (HelpArticle.update(views=HelpArticle.views + 1)
+             .where(HelpArticle.market == market.key, HelpArticle.key == key)
+             .returning(HelpArticle.views))
+    # All rows read, or SQLite keeps the statement (and its write) open.
+    rows = list(query.execute())
+    return rows[0].views if rows else 0
+
+
+def views_by_key(market, key):
+    article = HelpArticle.get_or_none(HelpArticle.market == market.key, HelpArticle.key == key)
+    return article.views if article is not None else 0
+
+
 def vote(article, helpful):
     field = HelpArticle.helpful_yes if helpful else HelpArticle.helpful_no
     HelpArticle.update({field: field + 1}).where(HelpArticle.id == article.id).execute()

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 def counted_queries():
     queries = []
     handler = logging.Handler()
-    handler.emit = lambda record: queries.append(record.msg[0] if isinstance(record.msg, tuple)
-                                                 else str(record.msg))
+    # Queries only: peewee.pool logs to a child logger, which propagates here.
+    handler.emit = lambda record: record.name == "peewee" and queries.append(
+        record.msg[0] if isinstance(record.msg, tuple) else str(record.msg))
     logger = logging.getLogger("peewee")
     logger.addHandler(handler)
     level = logger.level

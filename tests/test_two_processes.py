@@ -7,7 +7,8 @@ its page.
 
 What one process changes, the other acts on at its next request: a text a
 marketer publishes (and reverts), a customer's wrong passwords in a row
-(the lockout), and a staff member's wrong codes in one session."""
+(the lockout), a staff member's wrong codes in one session, and any change
+to a page each keeps rendered."""
 import copy
 import html
 import http.cookiejar
@@ -22,12 +23,12 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORD, Outbox, make_app
-from domain import passwords, texts
+from domain import messages, passwords, texts
 from domain.accounts import MAX_FAILED_LOGINS, email_key
 from domain.clock import utcnow
 from domain.db import database
 from domain.staff import MAX_WRONG_CODES, current_step
-from models import Customer, TextChange
+from models import Customer, Message, TextChange, Thread
 from staff_helpers import fresh_code, staff_member
 from test_server_processes import ROOT, Browser, NoRedirect, free_port
 
@@ -289,3 +290,32 @@ def test_wrong_codes_in_one_staff_session_through_both_processes_count_together(
     assert status == 303 and headers["Location"].endswith("/staff/login")
     status, headers, _ = kept.request("/staff")
     assert status == 303 and headers["Location"].endswith("/staff/login")
+
+
+def test_pages_kept_by_both_processes_show_a_change_made_elsewhere_at_once(servers):
+    """Each process keeps rendered pages (domain.page_cache); a change made
+    by anyone else (here: this test, as an agent's answer would be written)
+    shows on the next request to either."""
+    address = "kim.kept@example.at"
+    customer = Customer.create(market="at", locale="de_AT", email=address,
+                               email_key=email_key(address), first_name="Kim", last_name="Kept",
+                               password_hash=passwords.hash_password(PASSWORD),
+                               status="active", activated_at=utcnow())
+    thread = messages.open_thread(customer, None, "statement", "Where is my statement?")
+    a, b = servers()
+
+    cookies = http.cookiejar.CookieJar()
+    through_a, through_b = on(a.url, cookies), on(b.url, cookies)
+    status, _, _ = post_form(through_a, "/de-at/login", {"email": address, "password": PASSWORD})
+    assert status == 303
+    for browser in (through_a, through_b, through_a, through_b):      # both keep the page
+        status, _, body = browser.request("/de-at/messages")
+        assert status == 200 and "Where is my statement?" in page_text(body)
+
+    Message.create(thread=thread, author="staff", body="Your statement is attached.",
+                   created_at=utcnow())
+    Thread.update(customer_unread=True).where(Thread.id == thread.id).execute()
+    database.close()
+    for browser in (through_a, through_b):
+        status, _, body = browser.request("/de-at/messages")
+        assert status == 200 and "Your statement is attached." in page_text(body)

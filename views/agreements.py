@@ -7,6 +7,7 @@ from flask_login import current_user
 from domain import agreements, documents
 from domain.clock import today_in
 from models import Agreement, Document
+from views.cache import cached_page
 from views.device import device_required
 from views.web import chosen_site, render_page
 
@@ -25,6 +26,7 @@ def owned_agreement(agreement_id):
 
 @bp.route("/<int:agreement_id>")
 @device_required
+@cached_page()
 def detail(agreement_id):
     agreement = owned_agreement(agreement_id)
     page = request.args.get("page", 1, type=int)

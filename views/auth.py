@@ -8,6 +8,7 @@ from domain.accounts import LoginResult, TokenState
 from forms.auth import ButtonForm, LoginForm
 from forms.register import EmailAddressForm, NewPasswordForm
 from forms.fields import personal_words
+from views.cache import cached_page
 from views.device import after_sign_in
 from views.web import (chosen_site, client_address, email_rate_limits, rate_limited,
                        redirect_to, render_page, too_many_requests)
@@ -16,6 +17,7 @@ bp = Blueprint("auth", __name__, url_prefix="/<lang>")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@cached_page()
 def login():
     if current_user.is_authenticated:
         return redirect_to("account.home")

@@ -2,14 +2,16 @@
 read articles, an article with its "was this helpful?" vote, search, and
 the question box. The data and search are domain.help's."""
 from babel import Locale
-from flask import Blueprint, abort, flash, request, session
+from flask import Blueprint, abort, flash, g, render_template, request, session
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 
-from domain import help
+from domain import help, page_cache
 from forms.auth import ButtonForm
 from forms.help import AskForm, SearchForm
 from models import HelpArticle, HelpCategory
+from views.cache import cached_page
 from views.web import chosen_site, redirect_to, render_page, wants_fragment
 
 bp = Blueprint("help", __name__, url_prefix="/<lang>/help")
@@ -56,6 +58,7 @@ def suggestions():
 
 
 @bp.route("")
+@cached_page(scopes=(page_cache.HELP_SCOPE,))
 def home():
     return render_page("help/home.html", form=SearchForm(formdata=None), **suggestions())
 
@@ -85,20 +88,51 @@ def has_voted(article):
     return article.id in session.get(VOTED, [])
 
 
+def has_voted_key(key):
+    """Whether this visitor voted on the article `key` (for the kept
+    page's key: the page shows the vote or the thanks)."""
+    voted = session.get(VOTED)
+    if not voted:
+        return False
+    article = HelpArticle.get_or_none(HelpArticle.market == site_context()[0].key, HelpArticle.key == key)
+    return article is not None and article.id in voted
+
+
+def is_new_read():
+    # htmx's restoring a page from history is no new read.
+    return request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def read_count(views):
+    return Markup(render_template("help/_read_count.html", views=views))
+
+
+def counted_read(key):
+    """The read count of an article kept rendered: this read counted, and
+    the sentence with the new count."""
+    market, _locale = site_context()
+    views = help.count_view_by_key(market, key) if is_new_read() else help.views_by_key(market, key)
+    return read_count(views)
+
+
 @bp.route("/articles/<key>")
+@cached_page(scopes=(page_cache.HELP_SCOPE,), vary=lambda key: has_voted_key(key),
+             holes={"reads": counted_read})
 def article(key):
     article, version = readable_article(key)
     market, locale = site_context()
     # Every read is counted, by one UPDATE: nothing about the reader is
-    # kept for it. htmx's restoring a page from history is no new read.
-    if request.headers.get("HX-History-Restore-Request") != "true":
+    # kept for it.
+    if is_new_read():
         help.count_view(article)
         article.views += 1
+    reads = read_count(article.views)
+    g.page_holes = {"reads": reads}
     language = None
     if help.is_fallback_language(version, locale):
         language = Locale.parse(version.locale).get_display_name(locale)
     return render_page("help/article.html", article=article, version=version,
-                       body=help.render_body(version.body), language=language,
+                       body=help.render_body(version.body), language=language, read_count=reads,
                        voted=has_voted(article), form=ButtonForm(),
                        recommended=help.most_viewed(market, locale, limit=3,
                                                     category=article.category_id,
@@ -122,6 +156,7 @@ def vote(key):
 
 
 @bp.route("/search")
+@cached_page(scopes=(page_cache.HELP_SCOPE,))
 def search():
     form = SearchForm(request.args)
     page = request.args.get("page", "1")

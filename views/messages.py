@@ -12,6 +12,7 @@ from flask_login import current_user
 from domain import attachments, messages
 from forms.messages import ACCEPT, ComposeForm, ReplyForm, file_limits, topic_label
 from models import Attachment, Message, Thread
+from views.cache import cached_page
 from views.device import device_required
 from views.service import customer_agreements
 from views.web import chosen_site, redirect_to, render_page, wants_fragment
@@ -61,6 +62,7 @@ def send_attachment(row):
 
 @bp.route("")
 @device_required
+@cached_page()
 def inbox():
     page = request.args.get("page", 1, type=int)
     threads, page, pages = messages.inbox_page(current_user.id, page)
@@ -96,6 +98,7 @@ def show_thread(thread, form, status=200):
 
 @bp.route("/<int:thread_id>")
 @device_required
+@cached_page()
 def thread(thread_id):
     # Showing the thread does not mark it read: a GET changes nothing (a
     # link checker or a prefetch is not the customer reading). The page

@@ -1,0 +1,101 @@
+"""Rendered pages kept in the process, so that a page asked again with
+nothing changed is not rendered again (Jinja, Babel and peewee's query
+building are most of a page's time: docs/BENCHMARKS.md).
+
+A page is kept under a key that holds everything it was made from: its URL,
+the customer and their session's device state, the day, the texts'
+revision and the page versions of what it shows. The versions live in the
+database (page_version, raised by triggers: migrations/0009), so every
+process sees a change on its next request and no kept page outlives the
+data it showed. Entries also expire after a minute, for what no version
+follows (the order of the most read articles).
+
+What differs per request is cut out before keeping (a "hole": the CSRF
+token, an article's read count) and put back on each use."""
+import threading
+import time
+from collections import OrderedDict
+
+from domain.db import database
+
+
+def customer_scope(customer_id):
+    return f"c{customer_id}"
+
+
+HELP_SCOPE = "help"
+
+
+def versions(scopes):
+    """The numbers of `scopes` and the texts' revision, in one query (plain
+    SQL: asked on every cached page)."""
+    sql = "SELECT 'texts', number FROM text_revision WHERE id = 1"
+    if scopes:      # "IN ()" is an error on PostgreSQL
+        marks = ", ".join([database.param] * len(scopes))
+        sql += f" UNION ALL SELECT scope, number FROM page_version WHERE scope IN ({marks})"
+    found = dict(database.execute_sql(sql, list(scopes)).fetchall())
+    return tuple(found.get(scope, 0) for scope in (*scopes, "texts"))
+
+
+def _marker(name):
+    # NUL never comes out of a template, nor out of the forms (they refuse it).
+    return f"\x00{name}\x00"
+
+
+class Page:
+    """A rendered body with its holes cut out."""
+
+    def __init__(self, body, holes, expires):
+        self.expires = expires
+        self.names = []
+        for name, text in holes.items():
+            if text and text in body:
+                body = body.replace(text, _marker(name))
+                self.names.append(name)
+        self.body = body
+
+    def filled(self, values):
+        """The body with each hole filled by values[name](); every one is
+        called, even for a hole the page no longer shows (an article's read
+        is counted by its function)."""
+        body = self.body
+        for name, make in values.items():
+            text = make()
+            if name in self.names:
+                body = body.replace(_marker(name), text)
+        return body
+
+
+class PageCache:
+    """At most `entries` pages, the least recently used dropped first; each
+    kept `seconds`. One per app (tests build many apps, each its own
+    database), shared by the app's threads."""
+
+    def __init__(self, entries, seconds):
+        self.entries = entries
+        self.seconds = seconds
+        self._pages = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                return None
+            if page.expires < time.monotonic():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key, body, holes):
+        page = Page(body, holes, time.monotonic() + self.seconds)
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.entries:
+                self._pages.popitem(last=False)
+        return page
+
+    def __len__(self):
+        return len(self._pages)

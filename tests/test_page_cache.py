@@ -1,0 +1,283 @@
+"""Rendered pages kept per process (domain.page_cache, views.cache): a page
+asked again with nothing changed costs two queries and no rendering; any
+change to what it shows, made anywhere (a view, an agent, an import, a
+shell), shows on the next request; no one gets a page kept for someone
+else, nor another's CSRF token, nor a message flashed for another request."""
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from conftest import PASSWORD, login, registered
+from domain import messages, page_cache, passwords, texts
+from domain.clock import utcnow
+from help_helpers import make_help_article
+from linking_helpers import make_agreement
+from models import (Agreement, Customer, Document, HelpArticle, HelpArticleVersion,
+                    PageVersion, Payment, Thread)
+from query_log import counted_queries
+from staff_helpers import staff_member, staff_signed_in
+from test_dashboard import signed_in_with, text_of
+
+
+def kept_pages(app):
+    return len(app.extensions["page_cache"])
+
+
+def thread_of(customer, body="Where is my statement?"):
+    return messages.open_thread(customer, None, "statement", body)
+
+
+def owner_of(agreement):
+    return Customer.get_by_id(agreement.customer_id)
+
+
+# --- served from the cache --------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/de-at/account", "/de-at/messages", "/de-at/agreements/{id}",
+                                 "/de-at/help", "/de-at/login"])
+def test_a_page_asked_again_is_the_same_page_from_two_queries(app, client, outbox, db, url):
+    (agreement,) = signed_in_with(client, outbox)
+    make_help_article("at", key="kept")
+    if url == "/de-at/login":
+        client.post("/de-at/logout")
+        client.get(url)                         # shows "signed out" once
+    url = url.format(id=agreement.id)
+    first = client.get(url)
+    assert first.status_code == 200
+    with counted_queries() as queries:
+        again = client.get(url)
+    assert again.status_code == 200
+    assert without_tokens(again) == without_tokens(first)
+    # The signed-in customer's session, and the versions; nothing else.
+    assert len(queries) <= 2, queries
+    assert kept_pages(app) >= 1
+
+
+def test_an_articles_kept_page_still_counts_each_read(client, db):
+    article = make_help_article("ca", key="counted")
+    for expected in (1, 2, 3):
+        page = text_of(client.get("/en-ca/help/articles/counted"))
+        assert f"Read {expected} time" in page
+    assert HelpArticle.get_by_id(article.id).views == 3
+
+
+# --- every change shows at once ---------------------------------------------------------
+
+def agent_answers(agreement):
+    thread = thread_of(owner_of(agreement))
+    messages.staff_reply(staff_member("agent")[0], thread, "Your statement is attached.")
+
+
+def payment_booked(agreement):
+    Payment.create(agreement=agreement, reference="P-booked", paid_on=date(2026, 11, 2),
+                   amount=Decimal("777.77"))
+
+
+def name_changed(agreement):
+    Customer.update(first_name="Zelda").where(Customer.id == agreement.customer_id).execute()
+
+
+def agreement_unlinked(agreement):
+    Agreement.update(customer=None).where(Agreement.id == agreement.id).execute()
+
+
+def document_opened(agreement):
+    Document.update(opened_at=utcnow()).where(Document.agreement == agreement.id).execute()
+
+
+def thread_deleted(agreement):
+    Thread.delete().where(Thread.customer == agreement.customer_id).execute()
+
+
+def thread_read(agreement):
+    for thread in Thread.select().where(Thread.customer == agreement.customer_id):
+        messages.mark_read(thread)
+
+
+# (what happens, the page, what it shows before, what after, set-up before the first view)
+CHANGES = [
+    (agent_answers, "/de-at/messages", None, "Your statement is attached.", None),
+    (payment_booked, "/de-at/agreements/{id}", None, "777,77", None),
+    (name_changed, "/de-at/account", None, "Zelda", None),
+    (agreement_unlinked, "/de-at/account", "Vertrag {number}", None, None),
+    (document_opened, "/de-at/account", "1 neues Dokument", None, "document"),
+    (thread_deleted, "/de-at/messages", "Where is my statement?", None, "thread"),
+    (thread_read, "/de-at/messages/{thread}", "Als gelesen markieren", None, "answered"),
+]
+
+
+@pytest.mark.parametrize("change, url, before, after, setup", CHANGES,
+                         ids=[change[0].__name__ for change in CHANGES])
+def test_a_change_to_what_a_kept_page_shows_shows_at_once(app, client, outbox, db, change, url,
+                                                          before, after, setup):
+    (agreement,) = signed_in_with(client, outbox)
+    thread = None
+    if setup == "document":
+        Document.create(agreement=agreement, kind="statement", title="Statement",
+                        issued_on=date(2026, 11, 1), stored_name="kept-statement.pdf",
+                        original_name="statement.pdf", size=10)
+    if setup in ("thread", "answered"):
+        thread = thread_of(owner_of(agreement))
+    if setup == "answered":
+        with app.test_request_context():
+            messages.staff_reply(staff_member("agent")[0], thread, "Read me.")
+    url = url.format(id=agreement.id, thread=thread.id if thread else 0)
+    before = before and before.format(number=agreement.contract_number)
+    for _ in range(2):                                  # the second from the cache
+        page = text_of(client.get(url))
+        assert before is None or before in page
+        assert after is None or after not in page
+    with app.test_request_context():        # an agent's answer e-mails the customer
+        change(agreement)
+    page = text_of(client.get(url))
+    assert before is None or before not in page
+    assert after is None or after in page
+
+
+def test_a_help_article_published_shows_on_the_kept_help_pages(client, db):
+    article = make_help_article("ca", key="fresh", versions={"en": ("First title", "Text.")})
+    for _ in range(2):
+        assert "First title" in text_of(client.get("/en-ca/help"))
+        assert "First title" in text_of(client.get("/en-ca/help/articles/fresh"))
+    HelpArticleVersion.update(title="Second title").where(
+        HelpArticleVersion.article == article.id).execute()
+    assert "Second title" in text_of(client.get("/en-ca/help"))
+    assert "Second title" in text_of(client.get("/en-ca/help/articles/fresh"))
+
+
+def test_reads_and_votes_do_not_throw_the_help_pages_away(client, db):
+    make_help_article("ca", key="busy")
+    client.get("/en-ca/help")
+    version = PageVersion.get_or_none(PageVersion.scope == page_cache.HELP_SCOPE)
+    before = version.number if version else 0
+    client.get("/en-ca/help/articles/busy")
+    client.post("/en-ca/help/articles/busy/vote", data={"helpful": "yes"})
+    version = PageVersion.get_or_none(PageVersion.scope == page_cache.HELP_SCOPE)
+    assert (version.number if version else 0) == before
+
+
+def test_a_published_text_shows_on_a_kept_page(client, db):
+    for _ in range(2):
+        assert "Forgot your password?" in text_of(client.get("/en-ca/login"))
+    texts.publish_value("en_CA", texts.row("en_CA", texts.message_key("Forgot your password?")).text,
+                        ["Lost your password?"], None, "test")
+    page = text_of(client.get("/en-ca/login"))
+    assert "Lost your password?" in page and "Forgot your password?" not in page
+
+
+def test_another_day_renders_the_dashboard_again(client, outbox, db, clock):
+    # Vienna is an hour ahead of UTC in winter: 22:50 UTC is 23:50 on 30 November there.
+    clock.set_now(datetime(2026, 11, 30, 22, 50))
+    signed_in_with(client, outbox, start_date=date(2024, 1, 30))
+    for _ in range(2):
+        assert "30. November 2026" in text_of(client.get("/de-at/account"))
+    clock.set_now(datetime(2026, 11, 30, 23, 5))          # 00:05 on 1 December
+    page = text_of(client.get("/de-at/account"))
+    assert "30. Dezember 2026" in page and "30. November 2026" not in page
+
+
+# --- never someone else's -------------------------------------------------------------
+
+def test_one_customer_never_gets_another_customers_kept_page(app, outbox, db):
+    ana, lou = app.test_client(), app.test_client()
+    registered(ana, outbox, lang="de-at", email="ana@example.at", first_name="Ana")
+    registered(lou, outbox, lang="de-at", email="lou@example.at", first_name="Lou")
+    login(ana, lang="de-at", email="ana@example.at")
+    login(lou, lang="de-at", email="lou@example.at")
+    for _ in range(2):
+        assert "Ana" in text_of(ana.get("/de-at/account"))
+        page = text_of(lou.get("/de-at/account"))
+        assert "Lou" in page and "Ana" not in page
+    # Signed out, the same URL is the sign-in page, not Ana's kept one.
+    ana.post("/de-at/logout")
+    answer = ana.get("/de-at/account")
+    assert answer.status_code in (302, 303) and "/login" in answer.headers["Location"]
+
+
+def without_tokens(response):
+    # A CSRF token is signed with the time: each answer has its own.
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+
+
+def csrf_token(response):
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_each_visitor_gets_their_own_csrf_token_on_a_kept_page(custom_app, outbox):
+    app = custom_app(WTF_CSRF_ENABLED=True)
+    Customer.create(market="at", locale="de_AT", email="ana@example.at", email_key="ana@example.at",
+                    first_name="Ana", last_name="Silva", password_hash=passwords.hash_password(PASSWORD),
+                    status="active", activated_at=utcnow())
+    first, second = app.test_client(), app.test_client()
+    token_1 = csrf_token(first.get("/de-at/login"))
+    token_2 = csrf_token(second.get("/de-at/login"))      # the kept page
+    assert token_1 != token_2 and kept_pages(app) >= 1
+    # Another visitor's token is refused; one's own is taken.
+    refused = second.post("/de-at/login", data={"csrf_token": token_1, "email": "ana@example.at",
+                                                "password": PASSWORD})
+    assert refused.status_code == 400
+    taken = second.post("/de-at/login", data={"csrf_token": token_2, "email": "ana@example.at",
+                                              "password": PASSWORD})
+    assert taken.status_code == 303 and taken.headers["Location"].endswith("/de-at/account")
+
+
+def test_a_flashed_message_shows_once_and_is_never_kept(client, outbox, db):
+    (agreement,) = signed_in_with(client, outbox)
+    thread = thread_of(owner_of(agreement))
+    url = f"/de-at/messages/{thread.id}"
+    client.get(url)
+    answer = client.post(f"{url}/reply", data={"body": "Thank you."}, follow_redirects=True)
+    flashed = "Ihre Antwort wurde gesendet."
+    assert flashed in text_of(answer)
+    for _ in range(2):
+        page = text_of(client.get(url))
+        assert "Thank you." in page and flashed not in page
+
+
+def test_a_marketers_preview_is_never_kept_nor_served_to_customers(app, db):
+    marketer = app.test_client()
+    staff_signed_in(marketer, "marketer")
+    visitor = app.test_client()
+    assert "Forgot your password?" in text_of(visitor.get("/en-ca/login"))
+    key = texts.message_key("Forgot your password?")
+    marketer.post(f"/staff/texts/en_CA/{key}", data={"action": "save", "form_0": "Draft words"})
+    marketer.post("/staff/texts/preview", data={"preview": "on", "variant": "en_CA"})
+    assert "Draft words" in text_of(marketer.get("/en-ca/login"))
+    for _ in range(2):
+        page = text_of(visitor.get("/en-ca/login"))
+        assert "Forgot your password?" in page and "Draft words" not in page
+
+
+def test_no_page_is_kept_when_the_cache_is_off(custom_app, outbox):
+    app = custom_app(PAGE_CACHE_ENTRIES=0)
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get("/de-at/login").status_code == 200
+    assert kept_pages(app) == 0
+
+
+# --- the cache itself -----------------------------------------------------------------
+
+def test_the_cache_keeps_the_most_recently_used_pages_for_a_while(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    cache = page_cache.PageCache(entries=2, seconds=60)
+    for key in ("a", "b"):
+        cache.put(key, f"page {key}", {})
+    cache.get("a")
+    cache.put("c", "page c", {})              # b, the least recently used, goes
+    assert cache.get("b") is None and cache.get("a").body == "page a"
+    now[0] += 61
+    assert cache.get("a") is None and cache.get("c") is None
+
+
+def test_holes_are_cut_out_and_filled_per_use():
+    page = page_cache.PageCache(1, 60).put("k", "<p>token T1, token T1</p><p>R5</p>",
+                                           {"csrf_token": "T1", "reads": "R5", "gone": "absent"})
+    assert "T1" not in page.body and "R5" not in page.body
+    made = []
+    filled = page.filled({"csrf_token": lambda: "T2", "reads": lambda: "R6",
+                          "gone": lambda: made.append("called") or "x"})
+    assert filled == "<p>token T2, token T2</p><p>R6</p>" and made == ["called"]
