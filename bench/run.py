@@ -564,6 +564,10 @@ def main():
                 "password": PASSWORD})
             if status != 303 or not headers.get("Location", "").endswith(f"/{LANG}/account"):
                 fail(f"signing in answered {status} {headers.get('Location')}")
+            # The redirect followed, as a browser does: the dashboard's forms
+            # put the session's CSRF secret in the cookie, which the browser
+            # keeps (without it, each request would make a new one).
+            browser.request(f"/{LANG}/account")
             signed_in = browser.cookie_header()
             anonymous = f"site={LANG}"     # a returning visitor's only cookie
             pages = [
@@ -816,7 +820,7 @@ make bench                     # BENCH_SECONDS={SECONDS} (default 10), BENCH_WAR
   warm-up of {WARMUP_SECONDS} s, then `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT} URL`
   (a longer timeout than wrk's 2 s, so that no slow answer drops out of the latencies), for
   the signed-in pages with `-H "Cookie: keyfob=…; site=de-at"` (a session signed in over HTTP
-  before), for the public pages `-H "Cookie: site=de-at"`, e.g.
+  before, the redirect to the dashboard followed), for the public pages `-H "Cookie: site=de-at"`, e.g.
   `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT} -H "Cookie: keyfob=…; site=de-at" {sample_url}`.
   Before the warm-up, before the measured run and after it, the script waits until the server
   has finished the requests wrk left behind (two fast answers in a row from `/healthz`).

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from domain import texts
 from domain.db import database
 
 
@@ -34,6 +35,7 @@ def versions(scopes):
         marks = ", ".join([database.param] * len(scopes))
         sql += f" UNION ALL SELECT scope, number FROM page_version WHERE scope IN ({marks})"
     found = dict(database.execute_sql(sql, list(scopes)).fetchall())
+    texts.revision_known(found.get("texts", 0))
     return tuple(found.get(scope, 0) for scope in (*scopes, "texts"))
 
 

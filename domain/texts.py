@@ -156,6 +156,13 @@ def _bump():
         TextRevision.create(id=1, number=1)
 
 
+def revision_known(number):
+    """The revision, read by someone else in this request (domain.page_cache
+    reads it with the page versions): check_revision need not ask again."""
+    if has_app_context():
+        g._texts_revision = number
+
+
 def check_revision(cache, state):
     """Clear `cache` (a process's merged catalogues) when the revision in
     the database is not the one they were built at; asked once a request.
@@ -166,7 +173,8 @@ def check_revision(cache, state):
         return
     g._texts_revision_checked = True
     # The database too: tests (and a shell) open several in one process.
-    seen = (id(database.obj), revision())
+    known = g.get("_texts_revision")
+    seen = (id(database.obj), known if known is not None else revision())
     if state.get("revision") != seen:
         cache.clear()
         state["revision"] = seen

@@ -2,7 +2,7 @@
 read articles, an article with its "was this helpful?" vote, search, and
 the question box. The data and search are domain.help's."""
 from babel import Locale
-from flask import Blueprint, abort, flash, g, render_template, request, session
+from flask import Blueprint, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
@@ -104,7 +104,9 @@ def is_new_read():
 
 
 def read_count(views):
-    return Markup(render_template("help/_read_count.html", views=views))
+    # The template alone, without the page's context: it needs none.
+    template = current_app.jinja_env.get_template("help/_read_count.html")
+    return Markup(template.render(views=views))
 
 
 def counted_read(key):
