@@ -107,7 +107,7 @@ def create_app(test_config=None, instance_path=None):
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"],
                         app.config["PASSWORD_HASH_MEMORY_COST"])
 
-    babel.init_app(app, locale_selector=web.current_locale,
+    babel.init_app(app, locale_selector=web.babel_locale,
                    timezone_selector=web.current_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -569,7 +569,12 @@ def main():
             # keeps (without it, each request would make a new one).
             browser.request(f"/{LANG}/account")
             signed_in = browser.cookie_header()
-            anonymous = f"site={LANG}"     # a returning visitor's only cookie
+            # A visitor not signed in, whose browser kept the cookies of the
+            # page it opened before (the session, with its CSRF secret, and
+            # the site): as on every page but a visitor's very first.
+            visitor = Browser(app.base)
+            visitor.request(f"/{LANG}/login")
+            anonymous = visitor.cookie_header()
             pages = [
                 ("login page", f"/{LANG}/login", anonymous),
                 ("help home", f"/{LANG}/help", anonymous),
@@ -593,7 +598,7 @@ def main():
                 log(f"bench: {name}: {path}")
                 result = run_wrk(app, app.base + path, cookie)
                 result.update(name=name, path=path, cookie="signed in" if cookie == signed_in
-                              else "site cookie only", sizes=page_sizes(body))
+                              else "visitor's cookies", sizes=page_sizes(body))
                 results.append(result)
 
             # The login POST: an anonymous session's cookie and its CSRF token.
@@ -820,7 +825,9 @@ make bench                     # BENCH_SECONDS={SECONDS} (default 10), BENCH_WAR
   warm-up of {WARMUP_SECONDS} s, then `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT} URL`
   (a longer timeout than wrk's 2 s, so that no slow answer drops out of the latencies), for
   the signed-in pages with `-H "Cookie: keyfob=…; site=de-at"` (a session signed in over HTTP
-  before, the redirect to the dashboard followed), for the public pages `-H "Cookie: site=de-at"`, e.g.
+  before, the redirect to the dashboard followed), for the public pages the
+  cookies of a visitor not signed in who opened the login page before (`-H "Cookie: keyfob=…;
+  site=de-at"`: its session holds the CSRF secret, as a browser keeps it), e.g.
   `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT} -H "Cookie: keyfob=…; site=de-at" {sample_url}`.
   Before the warm-up, before the measured run and after it, the script waits until the server
   has finished the requests wrk left behind (two fast answers in a row from `/healthz`).

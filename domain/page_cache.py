@@ -78,6 +78,8 @@ class PageCache:
         self.seconds = seconds
         self._pages = OrderedDict()
         self._lock = threading.Lock()
+        # CSRF tokens by session secret (views.cache), as many as pages.
+        self.tokens = {}
 
     def get(self, key):
         with self._lock:
@@ -98,6 +100,11 @@ class PageCache:
             while len(self._pages) > self.entries:
                 self._pages.popitem(last=False)
         return page
+
+    def keep_token(self, secret, token):
+        if len(self.tokens) >= self.entries:
+            self.tokens.clear()
+        self.tokens[secret] = token
 
     def __len__(self):
         return len(self._pages)

@@ -48,7 +48,7 @@ def cached_page(scopes=(), vary=None, holes=None):
             if page is not None:
                 fill = {name: (lambda make=make: make(**view_args)) for name, make in holes.items()}
                 if CSRF_FIELD in page.names:
-                    fill[CSRF_FIELD] = generate_csrf
+                    fill[CSRF_FIELD] = lambda: _csrf_token(cache)
                 return page.filled(fill), 200
             before = _session_state()
             answer = view(**view_args)
@@ -68,12 +68,32 @@ def _key(scopes, vary, view_args):
         return None
     site = chosen_site()
     customer = current_user._get_current_object()
-    signed_in = customer.is_authenticated
-    own = (page_cache.customer_scope(customer.id),) if signed_in else ()
-    return (id(database.obj), request.full_path, wants_fragment(), site.code,
-            customer.id if signed_in else None, signed_in and bool(customer.device_ok),
-            today_in(site.market.timezone), page_cache.versions((*own, *scopes)),
+    # The customer's own page version came with their session (domain.sessions).
+    signed_in = None
+    if customer.is_authenticated:
+        version = getattr(customer, "page_version", None)
+        if version is None:         # not loaded with its session: nothing to go by
+            return None
+        signed_in = (customer.id, version, bool(customer.device_ok))
+    return (id(database.obj), request.full_path, wants_fragment(), site.code, signed_in,
+            today_in(site.market.timezone), page_cache.versions(scopes),
             vary(**view_args) if vary else None)
+
+
+def _csrf_token(cache):
+    """The session's CSRF token. Signing one costs as much as the rest of a
+    kept page, and with WTF_CSRF_TIME_LIMIT None a token is good for as long
+    as its session's secret: each secret's first token is kept and given
+    again (as a page reloaded from the browser's cache would)."""
+    secret = session.get(CSRF_FIELD)
+    if secret is None or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    token = cache.tokens.get(secret)
+    if token is None:
+        token = generate_csrf()
+        cache.keep_token(secret, token)
+    g.setdefault(CSRF_FIELD, token)
+    return token
 
 
 def _session_state():

@@ -1,10 +1,11 @@
 """What every request shares: the site from the URL, the database
 connection, the signed-in customer, security headers, and render_page(),
 the one helper that answers with a full page or only its fragment."""
+import functools
 import hashlib
 import os
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import format_currency, format_date, format_time
 from flask_login import current_user
@@ -83,6 +84,17 @@ def chosen_site():
 
 def current_locale():
     return chosen_site().locale
+
+
+def babel_locale():
+    """Flask-Babel's locale selector: the site's Locale, parsed once (Babel
+    does not keep parsed locales, and a page asks for one every request)."""
+    return _parsed_locale(current_locale())
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_locale(code):
+    return Locale.parse(code)
 
 
 def current_timezone():
