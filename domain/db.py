@@ -8,6 +8,11 @@ from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
 database = DatabaseProxy()
+# Raised by each init_database(): what a process keeps from one database
+# (domain.sessions, domain.texts, views.cache) is keyed by it, so that
+# nothing carries over to the next (tests, a shell open several; an id()
+# of a freed database object may come back).
+_generation = 0
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -56,7 +61,13 @@ def init_database(url):
     else:
         db = connect(pooled(url), **options)
     database.initialize(db)
+    global _generation
+    _generation += 1
     return db
+
+
+def generation():
+    return _generation
 
 
 def upgrade():

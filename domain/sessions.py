@@ -3,6 +3,7 @@ holds its hash, when it was last used and whether it has ended."""
 from datetime import timedelta
 
 from domain.clock import utcnow
+from domain import db
 from domain.db import database
 from domain.tokens import digest, new_secret
 from models import Customer, LoginSession
@@ -57,7 +58,7 @@ def load(key, idle_seconds, absolute_seconds):
 
 
 def _customer(customer_id, version):
-    cache_key = (id(database.obj), customer_id, version)
+    cache_key = (db.generation(), customer_id, version)
     data = _customer_rows.get(cache_key)
     if data is None:
         found = Customer.get_or_none(Customer.id == customer_id)

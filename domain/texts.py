@@ -30,6 +30,7 @@ from peewee import JOIN
 
 from domain import text_checks
 from domain.clock import utcnow
+from domain import db
 from domain.db import database
 from models import Staff, TextChange, TextEntry, TextRevision
 
@@ -174,7 +175,7 @@ def check_revision(cache, state):
     g._texts_revision_checked = True
     # The database too: tests (and a shell) open several in one process.
     known = g.get("_texts_revision")
-    seen = (id(database.obj), known if known is not None else revision())
+    seen = (db.generation(), known if known is not None else revision())
     if state.get("revision") != seen:
         cache.clear()
         state["revision"] = seen

@@ -19,7 +19,7 @@ from flask_wtf.csrf import generate_csrf
 
 from domain import page_cache
 from domain.clock import today_in
-from domain.db import database
+from domain import db
 from views.web import STAFF_SESSION, chosen_site, wants_fragment
 
 CSRF_FIELD = "csrf_token"
@@ -75,7 +75,7 @@ def _key(scopes, vary, view_args):
         if version is None:         # not loaded with its session: nothing to go by
             return None
         signed_in = (customer.id, version, bool(customer.device_ok))
-    return (id(database.obj), request.full_path, wants_fragment(), site.code, signed_in,
+    return (db.generation(), request.full_path, wants_fragment(), site.code, signed_in,
             today_in(site.market.timezone), page_cache.versions(scopes),
             vary(**view_args) if vary else None)
 
