@@ -5,6 +5,7 @@ that cost the most (cProfile).
 
     .venv/bin/python bench/in_process.py                 # the table
     .venv/bin/python bench/in_process.py --profile login # and a profile
+    .venv/bin/python bench/in_process.py --build         # pages built, none kept
 
 The numbers are for finding causes; bench/run.py measures the real thing
 (gunicorn, HTTP, wrk)."""
@@ -51,13 +52,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--profile", default=None)
+    parser.add_argument("--build", action="store_true",
+                        help="no kept pages (domain.page_cache): time building each page")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="keyfob-profile-"))
     ids = run.build_data(folder)
     from app import create_app
     app = create_app({"DATABASE_URL": ids["database_url"], "SECRET_KEY": "profile",
-                      "OUTBOX_SEND_AFTER_REQUEST": False},
+                      "OUTBOX_SEND_AFTER_REQUEST": False,
+                      "PAGE_CACHE_ENTRIES": 0 if args.build else 2000},
                      instance_path=str(folder / "instance"))
     anonymous, signed_in = app.test_client(), app.test_client()
     page = signed_in.get(f"/{run.LANG}/login").get_data(as_text=True)

@@ -131,8 +131,11 @@ def started_postgres(keep=False):
 def make_app(url, folder):
     from app import create_app
     from domain.db import upgrade
+    # Pages built every time (no kept pages, domain.page_cache): what the
+    # amount of data can change is the building; a kept page costs two
+    # lookups by primary key at any size.
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "scale costs",
-                      "OUTBOX_SEND_AFTER_REQUEST": False,
+                      "OUTBOX_SEND_AFTER_REQUEST": False, "PAGE_CACHE_ENTRIES": 0,
                       "MAIL_OUTBOX_DIR": str(folder / "mail"),
                       "SMS_OUTBOX_DIR": str(folder / "sms"),
                       "DOCUMENTS_DIR": str(folder / "documents"),
