@@ -72,7 +72,10 @@ HASH_SAMPLES = 10
 
 # Targets (the issue): every GET page at least 0.4 of bare Flask's
 # throughput, p99 under 4 times p50; the login POST limited only by the
-# hash, taken here as at least 0.8 of WORKERS / hash time.
+# hash, taken here as at least 0.8 of what WORKERS processes hashing at once
+# (no HTTP, measured in the same run) manage. Not WORKERS / the time of one
+# hash alone: argon2 runs its lanes (p=4) on threads, so a hash alone uses
+# both cores and two at once each take longer.
 MIN_RATIO = 0.4
 MAX_TAIL = 4.0
 MIN_HASH_BOUND = 0.8
@@ -689,7 +692,7 @@ def table(report):
 
 def login_section(report):
     login, hashing = report["login"], report["hashing"]
-    bound = WORKERS / hashing["hash_s"]
+    bound = hashing["parallel_per_s"]
     ratio = login["rps"] / bound
     statuses = login["statuses"]
     non_ok, socket_errors = errors_of(login)
@@ -707,13 +710,12 @@ def login_section(report):
         f"| {hashing['hash_s'] * 1000:.0f} ms ({hashing['params']}) |",
         f"| one verify alone (what a sign-in does, median of {HASH_SAMPLES}) "
         f"| {hashing['verify_s'] * 1000:.0f} ms |",
-        f"| bound: workers / hash time = {WORKERS} / {hashing['hash_s']:.3f} s "
-        f"| {bound:.1f} req/s |",
+        f"| workers / hash time = {WORKERS} / {hashing['hash_s']:.3f} s (argon2's lanes run "
+        f"on threads: a hash alone uses more than one core) | {WORKERS / hashing['hash_s']:.1f} req/s |",
+        f"| bound: hashes/s with {WORKERS} processes hashing at once (no HTTP) "
+        f"| {bound:.1f} |",
         f"| login POST ÷ bound | {ratio:.2f} (target ≥ {MIN_HASH_BOUND}: "
         f"{'yes' if meets else 'no'}) |",
-        f"| hashes/s with {WORKERS} processes hashing at once (no HTTP) "
-        f"| {hashing['parallel_per_s']:.1f} (login POST ÷ this: "
-        f"{login['rps'] / hashing['parallel_per_s']:.2f}) |",
     ]
     return "\n".join(lines), ratio, meets
 
@@ -837,7 +839,7 @@ make bench                     # BENCH_SECONDS={SECONDS} (default 10), BENCH_WAR
 - Ratios are to the mean of the two bare Flask runs ({reference:,.0f} req/s).
 - Targets: every GET page at least {MIN_RATIO} of bare Flask's throughput and p99 under
   {MAX_TAIL:g}× p50 at {CONNECTIONS} connections; the login POST at least {MIN_HASH_BOUND} of
-  workers / hash time.
+  the hashes per second of {WORKERS} processes hashing at once.
 
 ## Pages
 
