@@ -4,8 +4,8 @@ the question box. The data and search are domain.help's."""
 from babel import Locale
 from flask import Blueprint, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
-from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from domain import help, page_cache
 from forms.auth import ButtonForm
@@ -118,7 +118,7 @@ def counted_read(key):
 
 
 @bp.route("/articles/<key>")
-@cached_page(scopes=(page_cache.HELP_SCOPE,), vary=lambda key: has_voted_key(key),
+@cached_page(scopes=(page_cache.HELP_SCOPE,), vary=has_voted_key,
              holes={"reads": counted_read})
 def article(key):
     article, version = readable_article(key)
