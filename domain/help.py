@@ -324,15 +324,10 @@ def most_viewed(market, locale, limit=5, category=None, leave_out=None):
     return _readable(market, locale, query)[:limit]
 
 
-def count_view(article):
-    """One more read, counted in the database (parallel reads all count)."""
-    HelpArticle.update(views=HelpArticle.views + 1).where(HelpArticle.id == article.id).execute()
-
-
-def count_view_by_key(market, key):
-    """One more read of the market's article `key`; the new count (0 when
-    it is gone)."""
-    # On every read of a kept page: plain SQL, not built by peewee each time.
+def count_view(market, key):
+    """One more read of the market's article `key`, counted in the database
+    (parallel reads all count); the new count (0 when it is gone)."""
+    # On every read, kept page or not: plain SQL, not built by peewee each time.
     # fetchall(): until its rows are read, SQLite keeps the statement (and
     # its write) open.
     p = database.param

@@ -20,10 +20,8 @@ from domain import texts
 from domain.db import database
 
 
-def customer_scope(customer_id):
-    return f"c{customer_id}"
-
-
+# A customer's scope is "c<id>", written by the triggers (migrations/0009)
+# and read with the session (domain.sessions).
 HELP_SCOPE = "help"
 
 

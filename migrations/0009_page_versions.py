@@ -35,7 +35,8 @@ def customer_scope(expression, row):
 
 
 def triggers():
-    """(table, name, the event, [(NEW or OLD) -> scope]) for every trigger."""
+    """(table, the columns an UPDATE must touch or None, a function of the
+    row (NEW or OLD) giving the scope's SQL) for every table with triggers."""
     for table, expression in CUSTOMER_ROWS:
         yield table, None, lambda row, e=expression: customer_scope(e, row)
     for table, columns in HELP_ROWS:

@@ -113,7 +113,7 @@ def counted_read(key):
     """The read count of an article kept rendered: this read counted, and
     the sentence with the new count."""
     market, _locale = site_context()
-    views = help.count_view_by_key(market, key) if is_new_read() else help.views_by_key(market, key)
+    views = help.count_view(market, key) if is_new_read() else help.views_by_key(market, key)
     return read_count(views)
 
 
@@ -126,8 +126,7 @@ def article(key):
     # Every read is counted, by one UPDATE: nothing about the reader is
     # kept for it.
     if is_new_read():
-        help.count_view(article)
-        article.views += 1
+        article.views = help.count_view(market, key)
     reads = read_count(article.views)
     g.page_holes = {"reads": reads}
     language = None
