@@ -195,6 +195,14 @@ def errors(response):
             for e in re.findall(r'<p class="error"[^>]*>(.*?)</p>', html)]
 
 
+def page_without_csrf(response_or_html):
+    """A page's HTML without its CSRF token values: a token is signed with
+    the second it was made, so two answers compared as pages must leave
+    them out (a busy machine puts two requests in different seconds)."""
+    html = response_or_html if isinstance(response_or_html, str) else response_or_html.get_data(as_text=True)
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
+
+
 def heading(response):
     match = re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S)
     return match.group(1).strip() if match else None

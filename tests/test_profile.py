@@ -7,7 +7,7 @@ last typed, and a wrong one counts towards the lock."""
 import re
 from datetime import timedelta
 
-from conftest import PASSWORD, Outbox, errors, heading, login, make_app, registered
+from conftest import PASSWORD, Outbox, errors, heading, login, make_app, page_without_csrf, registered
 from domain.clock import utcnow
 from domain.db import database
 from linking_helpers import make_agreement
@@ -54,10 +54,6 @@ def summary_problem(response):
 
 def wrong(code):
     return f"{(int(code) + 1) % 10 ** 6:06d}"
-
-
-def without_csrf(html):
-    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
 
 
 # --- overview, sign-in, device ------------------------------------------------------
@@ -401,11 +397,11 @@ def test_address_of_another_account_is_answered_like_any_other(client, app, outb
     signed_in(client, outbox)
 
     free = client.post("/en-ca/profile/email", data={"email": NEW_EMAIL})
-    free_page = without_csrf(text(client.get(free.location)))
+    free_page = page_without_csrf(text(client.get(free.location)))
     free_notice = outbox.last(EMAIL)
     answer = client.post("/en-ca/profile/email", data={"email": taken.upper()})
     assert (answer.status_code, answer.location) == (free.status_code, free.location)
-    assert without_csrf(text(client.get(answer.location))) == free_page
+    assert page_without_csrf(text(client.get(answer.location))) == free_page
     # The current address is told in both cases, the same way.
     taken_notice = outbox.last(EMAIL)
     assert taken_notice["Subject"] == free_notice["Subject"]
