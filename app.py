@@ -7,9 +7,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
-from domain import documents, passwords
+from domain import documents, links, passwords
 from domain.db import init_database
-from domain.markets import load_markets
+from domain.markets import MARKETS, load_markets
 from extensions import babel, csrf, login_manager
 from views import (account, admin, agents, agreements, auth, cache, content, device, errors, help,
                    link, messages, payoff, profile, register, service, site, staff_auth, texts, web)
@@ -18,6 +18,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEFAULTS = dict(
     MARKETS_FILE=os.path.join(HERE, "config", "markets.toml"),
+    # Where customers reach the portal: every link in an e-mail or text
+    # message starts with it (domain.links), never with the request's Host.
+    # A market on a domain of its own sets public_url in markets.toml.
+    PUBLIC_URL="http://127.0.0.1:5000",
+    # The host names requests may name; others get 400. None: the hosts of
+    # the public URLs, plus localhost and 127.0.0.1 for local checks.
+    TRUSTED_HOSTS=None,
     # E-mail: "file" writes .eml files to MAIL_OUTBOX_DIR; "smtp" sends.
     MAIL_BACKEND="file",
     MAIL_FROM="Keyfob <no-reply@keyfob.example>",
@@ -66,7 +73,8 @@ DEFAULTS = dict(
     SESSION_COOKIE_NAME="keyfob",
     SESSION_COOKIE_HTTPONLY=True,
     SESSION_COOKIE_SAMESITE="Lax",
-    SESSION_COOKIE_SECURE=False,     # set True (KEYFOB_SESSION_COOKIE_SECURE) behind HTTPS
+    SESSION_COOKIE_SECURE=False,     # set True (KEYFOB_SESSION_COOKIE_SECURE) behind HTTPS:
+                                     # every cookie then carries Secure and the __Host- prefix
     WTF_CSRF_TIME_LIMIT=None,        # the token lives as long as the session
     BABEL_TRANSLATION_DIRECTORIES=os.path.join(HERE, "translations"),
     BABEL_DEFAULT_LOCALE="en",
@@ -104,6 +112,9 @@ def create_app(test_config=None, instance_path=None):
 
     init_database(app.config["DATABASE_URL"])
     load_markets(app.config["MARKETS_FILE"])
+    _check_public_urls(app.config)
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.config["SESSION_COOKIE_NAME"] = web.cookie_name(app.config["SESSION_COOKIE_NAME"], True)
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"],
                         app.config["PASSWORD_HASH_MEMORY_COST"])
 
@@ -124,6 +135,17 @@ def create_app(test_config=None, instance_path=None):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+def _check_public_urls(config):
+    """Refuse to start with a public URL links cannot be built from, and
+    derive the trusted hosts from the public URLs unless they are set."""
+    config["PUBLIC_URL"] = links.check_public_url(config["PUBLIC_URL"])
+    for market in MARKETS.values():
+        if market.public_url:
+            links.check_public_url(market.public_url)
+    if config["TRUSTED_HOSTS"] is None:
+        config["TRUSTED_HOSTS"] = links.public_hosts(config) + ["localhost", "127.0.0.1"]
 
 
 def _instance_secret_key(instance_path):

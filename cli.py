@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from domain import agreement_import, demo, documents, outbox, ratelimit, texts
+from domain import agreement_import, demo, documents, ratelimit, texts, worker
 from domain import scale as scale_data
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
@@ -147,10 +147,11 @@ def staff_list():
 @click.option("--loop", is_flag=True, help="Keep sending every few seconds.")
 @click.option("--every", default=5, show_default=True, help="Seconds between rounds with --loop.")
 def outbox_send(loop, every):
-    """Send the e-mail that is due, retrying failures with backoff."""
+    """Answer recorded requests and send the e-mail and texts that are due,
+    retrying failures with backoff."""
     while True:
         with database.connection_context():
-            sent, failed = outbox.send_pending()
+            sent, failed = worker.run_once()
         click.echo(f"sent {sent}, failed {failed}")
         if not loop:
             break

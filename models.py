@@ -95,6 +95,17 @@ class Token(BaseModel):
     used_at = DateTimeField(null=True)
 
 
+class ResetRequest(BaseModel):
+    """A password reset asked for an address, answered by the outbox worker
+    (domain.accounts.answer_reset_requests): the page does the same work
+    whether or not the address has an account, so its timing tells nothing.
+    Deleted once answered: an address typed by a stranger is not kept."""
+    id = AutoField()
+    market = CharField(max_length=8)
+    email_key = CharField(max_length=254)
+    created_at = DateTimeField(default=utcnow)
+
+
 class LoginSession(BaseModel):
     """The server side of a signed-in browser: logout and timeouts end it here,
     so a copy of the cookie taken before is worth nothing."""
@@ -487,7 +498,7 @@ class PageVersion(BaseModel):
     number = IntegerField()
 
 
-ALL_MODELS = [Customer, Token, LoginSession, RegistrationDraft, OutboxMessage,
+ALL_MODELS = [Customer, Token, ResetRequest, LoginSession, RegistrationDraft, OutboxMessage,
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
               Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
               Attachment, HelpCategory, HelpArticle, HelpArticleVersion,

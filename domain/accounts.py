@@ -9,16 +9,17 @@ from datetime import timedelta
 from enum import Enum
 
 from email_validator import validate_email
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from domain import devices, lockout, outbox, passwords, sessions
 from domain.clock import utcnow
 from domain.db import database
+from domain.links import customer_link
 from domain.markets import MARKETS, SITES, site_code
 from domain.security_log import log_event
 from domain.tokens import digest, new_secret
-from models import Customer, Token
+from models import Customer, ResetRequest, Token
 
 MAX_FAILED_LOGINS = 3
 
@@ -41,10 +42,6 @@ def find_customer(market, address):
 
 # --- e-mails ---------------------------------------------------------------
 
-def _link(endpoint, customer, secret):
-    return url_for(endpoint, lang=site_code(customer.locale), token=secret, _external=True)
-
-
 def mail_customer(customer, template, subject, recipient=None, **context):
     """Queue e-mail `template` for the customer, in their language and with
     their market's brand; to `recipient` when it is not their address (a
@@ -54,10 +51,22 @@ def mail_customer(customer, template, subject, recipient=None, **context):
                         customer=customer, market=site.market, site=site, **context)
 
 
-def _issue_token(customer, purpose, lifetime):
+def end_links(customer, purpose):
+    """The customer's unused links of `purpose` expire now."""
+    now = utcnow()
+    Token.update(expires_at=now).where(Token.customer == customer.id, Token.purpose == purpose,
+                                       Token.used_at.is_null(), Token.expires_at > now).execute()
+
+
+def issue_token(customer, purpose, lifetime, payload=""):
+    """A new link's secret. Only the newest link of a purpose works: a link
+    in an older e-mail, perhaps read by someone else, is worth nothing once a
+    new one is sent."""
+    end_links(customer, purpose)
+    now = utcnow()
     secret = new_secret()
-    Token.create(customer=customer, purpose=purpose, token_hash=digest(secret),
-                 expires_at=utcnow() + lifetime)
+    Token.create(customer=customer.id, purpose=purpose, token_hash=digest(secret), payload=payload,
+                 created_at=now, expires_at=now + lifetime)
     return secret
 
 
@@ -70,10 +79,10 @@ def _reset_lifetime():
 
 
 def send_activation(customer):
-    secret = _issue_token(customer, "activate", _activation_lifetime())
+    secret = issue_token(customer, "activate", _activation_lifetime())
     mail_customer(customer, "activation", _l("Activate your %(brand)s account",
                                      brand=MARKETS[customer.market].brand),
-          link=_link("register.activate", customer, secret),
+          link=customer_link("register.activate", customer, token=secret),
           hours=current_app.config["ACTIVATION_HOURS"])
 
 
@@ -82,11 +91,11 @@ def send_existing_account_notice(customer):
     owner, and only the owner, learns it, with a link to choose a password:
     that also finishes a registration that was never activated, without
     trusting the password typed by whoever registered first."""
-    secret = _issue_token(customer, "reset", _reset_lifetime())
+    secret = issue_token(customer, "reset", _reset_lifetime())
     mail_customer(customer, "existing_account", _l("You already have a %(brand)s account",
                                            brand=MARKETS[customer.market].brand),
-          link=_link("auth.reset_password", customer, secret),
-          login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+          link=customer_link("auth.reset_link", customer, token=secret),
+          login_link=customer_link("auth.login", customer))
 
 
 # --- registration and activation -------------------------------------------
@@ -201,8 +210,7 @@ def authenticate(market, address, password):
                 log_event("locked", customer)
                 mail_customer(customer, "locked", _l("Your %(brand)s account is locked",
                                               brand=MARKETS[customer.market].brand),
-                      reset_link=url_for("auth.forgot_password", lang=site_code(customer.locale),
-                                         _external=True),
+                      reset_link=customer_link("auth.forgot_password", customer),
                       attempts=MAX_FAILED_LOGINS)
             else:
                 log_event("login_failed", customer)
@@ -230,17 +238,33 @@ def start_session(customer):
 # --- password reset --------------------------------------------------------
 
 def request_password_reset(market, address):
-    """E-mail a reset link when the address has an account; silent otherwise."""
-    with database.atomic():
-        customer = find_customer(market, address)
-        if customer is None:
-            return
-        secret = _issue_token(customer, "reset", _reset_lifetime())
-        mail_customer(customer, "reset", _l("Reset your %(brand)s password",
-                                    brand=MARKETS[customer.market].brand),
-              link=_link("auth.reset_password", customer, secret),
-              minutes=current_app.config["RESET_MINUTES"])
-        log_event("reset_requested", customer)
+    """Record a reset request; the outbox worker answers it. One INSERT
+    whatever the address: the request takes the same time for an address
+    with an account and one without (looking it up, making a token and
+    rendering the e-mail here were measurably slower for a known one)."""
+    ResetRequest.create(market=market, email_key=email_key(address))
+
+
+def answer_reset_requests(limit=100):
+    """E-mail a reset link for each recorded request whose address has an
+    account; forget the others. Each request is taken by one DELETE, so
+    several workers never answer one twice. Returns how many were answered."""
+    answered = 0
+    for request in ResetRequest.select().order_by(ResetRequest.id).limit(limit):
+        with database.atomic():
+            if not ResetRequest.delete().where(ResetRequest.id == request.id).execute():
+                continue        # another worker took it
+            customer = find_customer(request.market, request.email_key)
+            if customer is None:
+                continue
+            secret = issue_token(customer, "reset", _reset_lifetime())
+            mail_customer(customer, "reset", _l("Reset your %(brand)s password",
+                                                brand=MARKETS[customer.market].brand),
+                          link=customer_link("auth.reset_link", customer, token=secret),
+                          minutes=current_app.config["RESET_MINUTES"])
+            log_event("reset_requested", customer)
+            answered += 1
+    return answered
 
 
 def reset_password(token, new_password):
@@ -266,5 +290,5 @@ def reset_password(token, new_password):
         log_event("password_reset", customer)
         mail_customer(customer, "password_changed", _l("Your %(brand)s password was changed",
                                                brand=MARKETS[customer.market].brand),
-              login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+              login_link=customer_link("auth.login", customer))
     return True

@@ -38,6 +38,9 @@ class Market:
     support_email: str
     brand_color: str
     support_hours: dict = field(default_factory=dict)
+    # The market's own public URL where it lives on a domain of its own
+    # (links in e-mails and texts, domain.links); "": the site-wide PUBLIC_URL.
+    public_url: str = ""
     # Linking by contract number: what a number looks like, and an example.
     contract_number_pattern: str = ""
     contract_number_example: str = ""

@@ -7,14 +7,14 @@ there is a new message. That e-mail carries no message text and no amount:
 only a link to the message center. Service requests (domain.service) are
 threads of kind "service" and are answered the same way.
 """
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from domain import accounts, attachments
 from domain.clock import utcnow
 from domain.db import database
-from domain.markets import MARKETS, site_code
+from domain.links import customer_link
+from domain.markets import MARKETS
 from models import Agreement, Attachment, Customer, Message, Thread
 
 BODY_MAX = 2000
@@ -65,8 +65,7 @@ def staff_reply(staff, thread, body, uploads=()):
 
 def notify_customer(customer, thread):
     """No text of the message and no amount: a link to sign in and read it."""
-    link = url_for("messages.thread", lang=site_code(customer.locale), thread_id=thread.id,
-                   _external=True)
+    link = customer_link("messages.thread", customer, thread_id=thread.id)
     accounts.mail_customer(customer, "new_message",
                            _l("You have a new message from %(brand)s",
                               brand=MARKETS[customer.market].brand), link=link)

@@ -14,6 +14,7 @@ text erased once sent.
 import json
 import urllib.request
 import logging
+from contextlib import contextmanager
 import os
 import smtplib
 import ssl
@@ -21,7 +22,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale
 
 from domain.clock import utcnow
@@ -33,11 +34,27 @@ MAX_ATTEMPTS = 12
 CLAIM_SECONDS = 300
 
 
+@contextmanager
+def rendering_for(locale, site=None):
+    """Templates render in `locale` and, given a site, for its market (time
+    zone, brand), whatever page the request is on (an agent's reply is sent
+    from the back office), and with no request at all (the outbox worker)."""
+    previous = g.get("site")
+    if site is not None:
+        g.site = site
+    try:
+        with force_locale(locale):
+            yield
+    finally:
+        g.site = previous
+
+
 def enqueue_mail(recipient, template, locale, subject, sensitive=False, **context):
     """Render e-mail `template` (templates/email/<name>.txt and .html) in
-    `locale` and queue it. `subject` is a lazy_gettext string, translated
-    here. Call inside the transaction of the change."""
-    with force_locale(locale):
+    `locale` (for context["site"], when given) and queue it. `subject` is a
+    lazy_gettext string, translated here. Call inside the transaction of
+    the change."""
+    with rendering_for(locale, context.get("site")):
         message = OutboxMessage.create(
             recipient=recipient,
             subject=str(subject),

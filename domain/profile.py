@@ -17,7 +17,7 @@ from datetime import timedelta
 from enum import Enum
 
 import phonenumbers
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
@@ -25,9 +25,9 @@ from domain import accounts, codes, passwords, sessions
 from domain.accounts import LoginResult, TokenState, email_key, find_customer
 from domain.clock import utcnow
 from domain.db import database
-from domain.markets import MARKETS, site_code
+from domain.links import customer_link
+from domain.markets import MARKETS
 from domain.security_log import log_event
-from domain.tokens import digest, new_secret
 from models import Customer, Token
 
 EMAIL_CHANGE_HOURS = 24
@@ -164,24 +164,19 @@ def request_email_change(customer, new_address):
     is sent and its owner hears nothing; everything else (the page, the note
     to the current address) is the same."""
     brand = MARKETS[customer.market].brand
-    now = utcnow()
     with database.atomic():
-        # Only the newest link works.
-        Token.update(used_at=now).where(Token.customer == customer.id, Token.purpose == "email",
-                                        Token.used_at.is_null()).execute()
         if find_customer(customer.market, new_address) is None:
-            secret = new_secret()
-            Token.create(customer=customer.id, purpose="email", token_hash=digest(secret),
-                         payload=new_address, created_at=now,
-                         expires_at=now + timedelta(hours=EMAIL_CHANGE_HOURS))
+            secret = accounts.issue_token(customer, "email", timedelta(hours=EMAIL_CHANGE_HOURS),
+                                          payload=new_address)
             accounts.mail_customer(
                 customer, "email_change_confirm",
                 _l("Confirm your new e-mail address for %(brand)s", brand=brand),
                 recipient=new_address, hours=EMAIL_CHANGE_HOURS,
-                link=url_for("profile.email_confirm", lang=site_code(customer.locale),
-                             token=secret, _external=True))
+                link=customer_link("profile.email_confirm_link", customer, token=secret))
             log_event("email_change_requested", customer)
         else:
+            # Only the newest request's link works, as when one is sent.
+            accounts.end_links(customer, "email")
             log_event("email_change_taken", customer)
         accounts.mail_customer(
             customer, "email_change_notice",
@@ -235,7 +230,7 @@ def confirm_email_change(secret, market):
             customer, "email_changed",
             _l("Your %(brand)s e-mail address was changed", brand=MARKETS[customer.market].brand),
             recipient=old_address, new_address=codes.mask_email(new_address),
-            login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+            login_link=customer_link("auth.login", customer))
     return EmailChange.CHANGED
 
 
@@ -261,7 +256,7 @@ def change_password(customer, new_password):
         accounts.mail_customer(
             customer, "password_changed",
             _l("Your %(brand)s password was changed", brand=MARKETS[customer.market].brand),
-            login_link=url_for("auth.login", lang=site_code(customer.locale), _external=True))
+            login_link=customer_link("auth.login", customer))
     return key
 
 

@@ -183,6 +183,15 @@ def registered(client, outbox, lang="en-ca", email="ana.silva@example.com", **kw
     return email
 
 
+def open_link(client, link):
+    """Open an e-mail's link with a token: it answers 303 to the page
+    without the token in its address (kept in the session); that page's URL."""
+    response = client.get(link)
+    assert response.status_code == 303, response.status_code
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    return response.location
+
+
 def login(client, lang="en-ca", email="ana.silva@example.com", password=PASSWORD):
     return client.post(f"/{lang}/login", data={"email": email, "password": password})
 

@@ -197,6 +197,14 @@ def email_change_link(visitor, lang):
     return latest_link(visitor.outbox_dir, address, "/profile/email/confirm/")
 
 
+def opened(link):
+    """A step that opens the e-mail's link (which keeps its token in the
+    session and leads on to the page without it)."""
+    def step(visitor, lang):
+        visitor.get(link(visitor, lang))
+    return step
+
+
 def then(steps, url):
     def reach(visitor, lang):
         steps(visitor, lang)
@@ -350,7 +358,8 @@ PAGES = [
     Page("auth.login", at("/{lang}/login")),
     Page("auth.forgot_password", at("/{lang}/forgot-password")),
     Page("auth.reset_sent", at("/{lang}/forgot-password/sent")),
-    Page("auth.reset_password", reset_link),
+    Page("auth.reset_link", reset_link, status=303),
+    Page("auth.reset_password", then(opened(reset_link), "/{lang}/reset-password")),
     Page("auth.reset_done", at("/{lang}/forgot-password/done")),
     Page("account.home", then(linked, "/{lang}/account"), customer=True),
     Page("link.start", then(signed_in, "/{lang}/agreements/link"), customer=True),
@@ -434,7 +443,8 @@ PAGES = [
     Page("profile.phone_code", then(phone_code_sent, "/{lang}/profile/phone/code"), customer=True),
     Page("profile.email", then(linked, "/{lang}/profile/email"), customer=True),
     Page("profile.email_sent", then(linked, "/{lang}/profile/email/sent"), customer=True),
-    Page("profile.email_confirm", email_change_link),
+    Page("profile.email_confirm_link", email_change_link, status=303),
+    Page("profile.email_confirm", then(opened(email_change_link), "/{lang}/profile/email/confirm")),
     Page("profile.email_changed", at("/{lang}/profile/email/changed")),
     Page("profile.password", then(linked, "/{lang}/profile/password"), customer=True),
     Page("profile.language", then(linked, "/{lang}/profile/language"), customer=True),

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import errors, heading, login, page_without_csrf, register, registered
+from conftest import errors, heading, login, open_link, page_without_csrf, register, registered
 from domain import accounts, lockout
 from domain.clock import utcnow
 from domain.db import database
@@ -85,8 +85,8 @@ def test_three_wrong_passwords_lock_the_account_until_a_reset(client, outbox, db
     assert len([m for m in outbox.messages() if "locked" in m["Subject"]]) == 1
     # The reset unlocks.
     client.post("/en-ca/forgot-password", data={"email": "ana.silva@example.com"})
-    link = outbox.link(outbox.last(), "/reset-password/")
-    client.post(link, data={"password": "a brand new passphrase"})
+    form = open_link(client, outbox.link(outbox.last(), "/reset-password/"))
+    client.post(form, data={"password": "a brand new passphrase"})
     assert Customer.get().locked_at is None
     assert login(client, password="a brand new passphrase").status_code == 303
 
@@ -176,8 +176,10 @@ def test_reset_sets_a_new_password_without_signing_in(client, outbox, db):
     login(elsewhere)
     client.post("/en-ca/forgot-password", data={"email": "ana.silva@example.com"})
     link = outbox.link(outbox.last(), "/reset-password/")
-    assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": "a brand new passphrase"})
+    form = open_link(client, link)
+    assert form.endswith("/en-ca/reset-password")
+    assert client.get(form).status_code == 200
+    response = client.post(form, data={"password": "a brand new passphrase"})
     assert response.location.endswith("/en-ca/forgot-password/done")
     assert client.get("/en-ca/account").status_code == 303           # not signed in
     assert elsewhere.get("/en-ca/account").status_code == 303        # signed out everywhere
@@ -186,7 +188,7 @@ def test_reset_sets_a_new_password_without_signing_in(client, outbox, db):
     assert login(client).status_code == 422
     assert login(client, password="a brand new passphrase").status_code == 303
     # The link works once.
-    again = client.post(link, data={"password": "yet another passphrase"})
+    again = client.post(open_link(client, link), data={"password": "yet another passphrase"})
     assert again.status_code == 409
     assert heading(again) == "This link has already been used"
 
@@ -197,7 +199,7 @@ def test_reset_link_expires_after_an_hour(client, outbox, db):
     token = Token.get(Token.purpose == "reset")
     assert timedelta(minutes=59) < token.expires_at - utcnow() <= timedelta(hours=1)
     Token.update(expires_at=utcnow() - timedelta(seconds=1)).where(Token.id == token.id).execute()
-    response = client.get(outbox.link(outbox.last(), "/reset-password/"))
+    response = client.get(open_link(client, outbox.link(outbox.last(), "/reset-password/")))
     assert response.status_code == 410
     assert heading(response) == "This link has expired"
 
@@ -205,8 +207,8 @@ def test_reset_link_expires_after_an_hour(client, outbox, db):
 def test_reset_password_is_checked_by_the_policy(client, outbox):
     registered(client, outbox)
     client.post("/en-ca/forgot-password", data={"email": "ana.silva@example.com"})
-    link = outbox.link(outbox.last(), "/reset-password/")
-    response = client.post(link, data={"password": "silva silva silva"})
+    form = open_link(client, outbox.link(outbox.last(), "/reset-password/"))
+    response = client.post(form, data={"password": "silva silva silva"})
     assert response.status_code == 422
     assert errors(response) == ["Your password must not contain your name or your e-mail address."]
 
@@ -214,7 +216,8 @@ def test_reset_password_is_checked_by_the_policy(client, outbox):
 def test_reset_of_a_pending_account_activates_it(client, outbox, db):
     register(client)
     client.post("/en-ca/forgot-password", data={"email": "ana.silva@example.com"})
-    client.post(outbox.link(outbox.last(), "/reset-password/"), data={"password": "a brand new passphrase"})
+    client.post(open_link(client, outbox.link(outbox.last(), "/reset-password/")),
+                data={"password": "a brand new passphrase"})
     assert Customer.get().status == "active"
 
 
@@ -225,6 +228,7 @@ def test_someone_registering_a_known_address_cannot_take_it_over(client, outbox,
     register(victim, password="victims own passphrase")
     notice = outbox.last()
     assert notice["Subject"].startswith("You already have")
-    victim.post(outbox.link(notice, "/reset-password/"), data={"password": "victims own passphrase"})
+    victim.post(open_link(victim, outbox.link(notice, "/reset-password/")),
+                data={"password": "victims own passphrase"})
     assert login(victim, password="victims own passphrase").status_code == 303
     assert login(client.application.test_client(), password="attacker passphrase 1").status_code == 422

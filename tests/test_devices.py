@@ -7,7 +7,7 @@ import hashlib
 import re
 from datetime import timedelta
 
-from conftest import errors, heading, login, registered
+from conftest import errors, heading, login, open_link, registered
 from domain.db import database
 from domain.clock import utcnow
 from linking_helpers import identity_form, make_agreement
@@ -238,7 +238,7 @@ def test_password_reset_revokes_every_remembered_device(app, client, outbox, sms
 
     client.post("/en-ca/forgot-password", data={"email": "ana.silva@example.com"})
     link = outbox.link(outbox.last("ana.silva@example.com"), "/reset-password/")
-    assert client.post(link, data={"password": "a brand new passphrase"}).status_code == 303
+    assert client.post(open_link(client, link), data={"password": "a brand new passphrase"}).status_code == 303
     assert all(device.revoked_at is not None for device in RememberedDevice.select())
 
     assert login(client, password="a brand new passphrase").location.endswith("/en-ca/device")

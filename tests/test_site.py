@@ -122,7 +122,7 @@ def test_session_cookie_flags(tmp_path):
     app = make_app(tmp_path, SESSION_COOKIE_SECURE=True)
     client = app.test_client()
     response = client.get("/en-ca/register", base_url="https://localhost")
-    cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("keyfob=")][0]
+    cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-keyfob=")][0]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
 
 

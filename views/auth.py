@@ -10,8 +10,8 @@ from forms.register import EmailAddressForm, NewPasswordForm
 from forms.fields import personal_words
 from views.cache import cached_page
 from views.device import after_sign_in
-from views.web import (chosen_site, client_address, email_rate_limits, rate_limited,
-                       redirect_to, render_page, too_many_requests)
+from views.web import (chosen_site, client_address, email_rate_limits, keep_link_token, link_token,
+                       rate_limited, redirect_to, render_page, too_many_requests)
 
 bp = Blueprint("auth", __name__, url_prefix="/<lang>")
 
@@ -72,9 +72,14 @@ def reset_sent():
     return render_page("auth/reset_sent.html")
 
 
-@bp.route("/reset-password/<token>", methods=["GET", "POST"])
-def reset_password(token):
-    state, reset_token = accounts.check_token(token, "reset")
+@bp.route("/reset-password/<token>")
+def reset_link(token):
+    return keep_link_token("reset", token, "auth.reset_password")
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_password():
+    state, reset_token = accounts.check_token(link_token("reset"), "reset")
     if state is not TokenState.VALID:
         status = {TokenState.USED: 409, TokenState.EXPIRED: 410, TokenState.INVALID: 404}[state]
         return render_page("auth/reset_invalid.html", state=state.value, status=status)

@@ -3,7 +3,7 @@ from a browser not remembered, a code by text or e-mail before agreement
 data shows; and the list of remembered devices, each can be revoked."""
 from functools import wraps
 
-from flask import Blueprint, current_app, flash, request, session
+from flask import Blueprint, flash, request, session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
@@ -14,8 +14,8 @@ from domain.security_log import log_event
 from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
 from forms.link import DestinationForm, DeviceCodeForm
-from views.web import (client_address, current_locale, redirect_to, render_page,
-                       too_many_requests)
+from views.web import (client_address, current_locale, read_cookie, redirect_to, render_page,
+                       set_cookie, too_many_requests)
 
 bp = Blueprint("device", __name__, url_prefix="/<lang>")
 
@@ -40,7 +40,7 @@ def after_sign_in(customer):
     """Where a customer goes right after the password: a remembered device
     goes straight in, another one is asked for a code first."""
     if devices.needs_authorization(customer):
-        if devices.recognize(customer, request.cookies.get(devices.COOKIE)):
+        if devices.recognize(customer, read_cookie(devices.COOKIE)):
             sessions.mark_device_ok(customer.session_key)
             log_event("device_recognized", customer)
         else:
@@ -126,9 +126,7 @@ def code():
             response = finish()
             if form.remember.data == "yes":
                 secret, lifetime = devices.remember(current_user, devices.describe(request.user_agent.string))
-                response.set_cookie(devices.COOKIE, secret, max_age=int(lifetime.total_seconds()),
-                                    httponly=True, samesite="Lax",
-                                    secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+                set_cookie(response, devices.COOKIE, secret, int(lifetime.total_seconds()))
             return response
         if verdict is codes.Check.GONE:
             # Used by a twin of this request (a double click), which has

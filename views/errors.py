@@ -5,7 +5,7 @@ import secrets
 from flask import flash, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from extensions import login_manager
 from forms.messages import file_limits
@@ -16,12 +16,19 @@ log = logging.getLogger(__name__)
 
 def init_app(app):
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
 
 
 def _csrf_error(error):
     return render_page("errors/csrf.html", status=400)
+
+
+def _untrusted_host(error):
+    # A Host this deployment does not serve (TRUSTED_HOSTS): no URL can be
+    # built for it, so no page either; a misdirected request, not a customer.
+    return "Bad Request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _http_error(error):

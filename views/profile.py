@@ -18,8 +18,8 @@ from forms.link import CodeForm
 from forms.profile import (AddressForm, ConfirmPasswordForm, EmailForm, LanguageForm, PasswordForm,
                            PhoneForm)
 from views.device import code_problem, code_refused, device_required, send_again_form
-from views.web import (chosen_site, client_address, current_locale, email_rate_limits,
-                       rate_limited, redirect_to, render_page, too_many_requests)
+from views.web import (chosen_site, client_address, current_locale, email_rate_limits, keep_link_token,
+                       link_token, forget_link_token, rate_limited, redirect_to, render_page, too_many_requests)
 
 bp = Blueprint("profile", __name__, url_prefix="/<lang>/profile")
 
@@ -240,13 +240,20 @@ def email_sent():
 # Not behind a sign-in: the link proves the new address, and is often opened
 # on another device. Opening it only shows a button: a mail filter that
 # follows links must not change anyone's address.
-@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
-def email_confirm(token):
+@bp.route("/email/confirm/<token>")
+def email_confirm_link(token):
+    return keep_link_token("email", token, "profile.email_confirm")
+
+
+@bp.route("/email/confirm", methods=["GET", "POST"])
+def email_confirm():
+    token = link_token("email")
     state, _token = profile.email_change_token(token, market())
     form = ButtonForm()
     if state is EmailChange.CHANGED and form.validate_on_submit():
         state = profile.confirm_email_change(token, market())
         if state is EmailChange.CHANGED:
+            forget_link_token("email")
             return redirect_to("profile.email_changed")
     if state is EmailChange.CHANGED:
         return render_page("profile/email_confirm.html", form=form)

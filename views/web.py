@@ -10,7 +10,7 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from flask_babel import format_currency, format_date, format_time
 from flask_login import current_user
 
-from domain import messages, outbox, ratelimit, sessions
+from domain import links, messages, ratelimit, sessions, worker
 from domain.accounts import email_key
 from domain.db import database
 from domain.markets import SITES, best_site
@@ -43,6 +43,7 @@ def init_app(app):
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["percent"] = format_rate
+    app.jinja_env.globals["public_url"] = links.public_url
     app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
 
 
@@ -77,7 +78,7 @@ def chosen_site():
         # Routing failed (404, 405), so the URL was not parsed: its first
         # segment still says which language the page was in.
         first_segment = request.path.split("/")[1] if request.path.count("/") > 1 else ""
-        site = (SITES.get(first_segment) or SITES.get(request.cookies.get(SITE_COOKIE, ""))
+        site = (SITES.get(first_segment) or SITES.get(read_cookie(SITE_COOKIE) or "")
                 or best_site(request.accept_languages))
     return site
 
@@ -101,12 +102,32 @@ def current_timezone():
     return chosen_site().market.timezone
 
 
+def cookie_name(name, secure=None):
+    """A cookie's name: with HTTPS cookies (SESSION_COOKIE_SECURE) it
+    carries the __Host- prefix, which browsers accept only with Secure,
+    Path=/ and no Domain, so no other host or plain-HTTP page can set or
+    shadow it."""
+    if secure is None:
+        secure = current_app.config["SESSION_COOKIE_SECURE"]
+    return "__Host-" + name if secure and not name.startswith("__Host-") else name
+
+
+def set_cookie(response, name, value, max_age):
+    """Set one of our cookies: HTTP only, SameSite=Lax, and Secure with the
+    __Host- prefix behind HTTPS."""
+    response.set_cookie(cookie_name(name), value, max_age=max_age, path="/", httponly=True,
+                        samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def read_cookie(name):
+    return request.cookies.get(cookie_name(name))
+
+
 def _remember_site(response):
     site = getattr(g, "site", None)
-    if site is not None and request.cookies.get(SITE_COOKIE) != site.code:
-        response.set_cookie(SITE_COOKIE, site.code, max_age=SITE_COOKIE_MAX_AGE,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"],
-                            httponly=True, samesite="Lax")
+    if site is not None and read_cookie(SITE_COOKIE) != site.code:
+        set_cookie(response, SITE_COOKIE, site.code, SITE_COOKIE_MAX_AGE)
     return response
 
 
@@ -159,6 +180,28 @@ def redirect_to(endpoint, **values):
     return redirect(url_for(endpoint, **values), code=303)
 
 
+# A link's token (reset, e-mail confirmation) moves from the URL into the
+# session at its first use, then a 303 leads to the same page without it:
+# the page a person sees, and whatever it links or loads, never carries the
+# token in its address (no Referer, history or screenshot gives it away).
+LINK_TOKEN = "link_token_"
+
+
+def keep_link_token(purpose, secret, endpoint):
+    """The answer to opening a link with a token: kept in the session, 303 to `endpoint`."""
+    session[LINK_TOKEN + purpose] = (secret or "")[:100]
+    return redirect_to(endpoint)
+
+
+def link_token(purpose):
+    """The token of the link last opened for `purpose`, or ""."""
+    return session.get(LINK_TOKEN + purpose, "")
+
+
+def forget_link_token(purpose):
+    session.pop(LINK_TOKEN + purpose, None)
+
+
 def client_address():
     # Behind a proxy, TRUSTED_PROXIES makes this the client's address (app.py).
     return request.remote_addr or "unknown"
@@ -186,7 +229,7 @@ def too_many_requests(verdict):
 def _send_outbox(response):
     # Only POSTs queue e-mail; by now their transaction has committed.
     if current_app.config["OUTBOX_SEND_AFTER_REQUEST"] and request.method == "POST":
-        outbox.send_pending()
+        worker.run_once()
     return response
 
 
@@ -201,8 +244,11 @@ def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
-    # same-origin, not no-referrer: Flask-WTF checks the Referer over HTTPS.
-    headers["Referrer-Policy"] = "same-origin"
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of a POST
+    # over HTTPS. An address carrying a token (an e-mail's link) sends none;
+    # its forms live at a token-free address (keep_link_token).
+    token_in_url = request.view_args is not None and "token" in request.view_args
+    headers["Referrer-Policy"] = "no-referrer" if token_in_url else "same-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers.add("Vary", "HX-Request")

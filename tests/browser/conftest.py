@@ -229,6 +229,8 @@ def server(tmp_path_factory):
         "KEYFOB_DOCUMENTS_DIR": str(tmp / "documents"),
         "KEYFOB_ATTACHMENTS_DIR": str(tmp / "attachments"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
+        # Links in e-mails lead to this server (domain.links).
+        "KEYFOB_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
         # Every test comes from 127.0.0.1: the per-client limits (30 logins,
