@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
-from domain import documents, links, passwords
+from domain import documents, links, passwords, virus_scan
 from domain.db import init_database
 from domain.markets import MARKETS, load_markets
 from extensions import babel, csrf, login_manager
@@ -66,6 +66,14 @@ DEFAULTS = dict(
     ATTACHMENT_MAX_COUNT=3,
     # A statement or letter an agent uploads (the operator's import has its own check).
     DOCUMENT_MAX_BYTES=documents.MAX_BYTES,
+    # Every upload goes to ClamAV's daemon before it is stored
+    # (domain.virus_scan): "required" refuses a file that could not be
+    # checked ("try again later"); "off" takes files unchecked, for
+    # development without a daemon (`make run` sets it). CLAMD_SOCKET: a unix
+    # socket path or "host:port"; CLAMD_TIMEOUT: seconds, under gunicorn's 30.
+    VIRUS_SCAN="required",
+    CLAMD_SOCKET="/var/run/clamav/clamd.ctl",
+    CLAMD_TIMEOUT=10,
     # The profile asks for the password again when it was typed longer ago.
     PROFILE_REAUTH_MINUTES=15,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
@@ -110,6 +118,7 @@ def create_app(test_config=None, instance_path=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
 
+    virus_scan.check_config(app.config)
     init_database(app.config["DATABASE_URL"])
     load_markets(app.config["MARKETS_FILE"])
     _check_public_urls(app.config)

@@ -45,6 +45,8 @@ KINDS = (
     "staff_second_factor_failed", "staff_recovery_code_used", "role_refused",
     "staff_created", "staff_password_shown", "staff_password_renewed", "staff_role_changed",
     "staff_deactivated", "staff_reactivated", "staff_second_factor_reset", "staff_unlocked",
+    # either: a file with malware refused (domain.virus_scan)
+    "upload_infected",
 )
 
 

@@ -1,8 +1,9 @@
 """Files sent with a message: PDF, JPEG or PNG, told by their content (not
 their name or what the browser claims), at most ATTACHMENT_MAX_BYTES each
-and ATTACHMENT_MAX_COUNT a message, kept under a random name in
-ATTACHMENTS_DIR (outside static/) and served only to the thread's customer
-and to staff, as attachments."""
+and ATTACHMENT_MAX_COUNT a message, free of malware by ClamAV
+(domain.virus_scan), kept under a random name in ATTACHMENTS_DIR (outside
+static/) and served only to the thread's customer and to staff, as
+attachments."""
 import os
 import re
 import secrets
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import filetype
 from flask import current_app
 
+from domain import virus_scan
 from models import Attachment
 
 ALLOWED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -26,8 +28,10 @@ class Upload:
 
 
 class Refused(Exception):
-    """reason: "too_large", "wrong_type", "too_many" or "empty"; name: the
-    file's name as the customer knows it, safe to show (see shown_name)."""
+    """reason: "too_large", "wrong_type", "too_many", "empty", "infected"
+    (malware found) or "scan_unavailable" (the virus scan could not be
+    done); name: the file's name as the customer knows it, safe to show
+    (see shown_name)."""
 
     def __init__(self, reason, name=""):
         super().__init__(reason)
@@ -52,9 +56,13 @@ def safe_name(name, content_type):
     return f"{stem or 'file'}.{ALLOWED[content_type]}"
 
 
-def check_uploads(files):
+def check_uploads(files, customer=None, staff=None):
     """The uploads of one form (werkzeug FileStorage objects; empty file
-    inputs are skipped), checked; raises Refused at the first problem."""
+    inputs are skipped), checked; raises Refused at the first problem.
+    Every file that is not empty or too large goes to the virus scan
+    before its type is judged, so that malware is named (and logged) as
+    such whatever it looks like; `customer` or `staff` (ids) sent it, for
+    the security log."""
     config = current_app.config
     chosen = [f for f in files if f and f.filename]
     if len(chosen) > config["ATTACHMENT_MAX_COUNT"]:
@@ -66,6 +74,12 @@ def check_uploads(files):
             raise Refused("too_large", storage.filename)
         if not data:
             raise Refused("empty", storage.filename)
+        try:
+            virus_scan.check(data, "message attachment", customer=customer, staff=staff)
+        except virus_scan.Infected:
+            raise Refused("infected", storage.filename) from None
+        except virus_scan.Unavailable:
+            raise Refused("scan_unavailable", storage.filename) from None
         kind = filetype.guess(data)
         if kind is None or kind.mime not in ALLOWED or looks_like_html(data):
             raise Refused("wrong_type", storage.filename)

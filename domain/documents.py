@@ -2,7 +2,8 @@
 
 The operator loads them with `flask documents import MAPPING.csv`: each row
 names a PDF (relative to the CSV's folder) and the agreement it belongs to.
-A file is accepted by its content (a PDF, whatever its name says), copied
+A file is accepted by its content (a PDF, whatever its name says) once
+ClamAV found no malware in it (domain.virus_scan), copied
 under a random name into the documents folder (outside static/, served only
 through the owner's download URL), and found again by its agreement and
 original name, so a second run changes nothing.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import filetype
 from flask import current_app
 
+from domain import virus_scan
 from domain.agreement_import import (BadValue, agreement_of_row, contract_number, iso_date,
                                      market_of, read_rows, text)
 from domain.attachments import looks_like_html, safe_name
@@ -51,15 +53,24 @@ def is_pdf(path_or_data):
     return kind is not None and kind.mime == "application/pdf"
 
 
-def upload_problem(data, max_bytes):
+def upload_problem(data, max_bytes, staff=None):
     """Why an uploaded file cannot be a document ("empty", "too_large",
-    "not_pdf"), or None. `data` holds at most max_bytes + 1 bytes. A PDF
-    that also holds markup a browser would run is refused like any other
-    non-PDF (domain.attachments.looks_like_html)."""
+    "infected", "scan_unavailable", "not_pdf"), or None. `data` holds at
+    most max_bytes + 1 bytes. The virus scan comes before the type, so that
+    malware is named (and logged) as such whatever it looks like; `staff`
+    (an id) uploaded it, for the security log. A PDF that also holds markup
+    a browser would run is refused like any other non-PDF
+    (domain.attachments.looks_like_html)."""
     if not data:
         return "empty"
     if len(data) > max_bytes:
         return "too_large"
+    try:
+        virus_scan.check(data, "document upload", staff=staff)
+    except virus_scan.Infected:
+        return "infected"
+    except virus_scan.Unavailable:
+        return "scan_unavailable"
     if not is_pdf(data) or looks_like_html(data):
         return "not_pdf"
     return None
@@ -78,6 +89,7 @@ def checked_row(folder):
             raise BadValue(f"file {name} does not exist")
         if os.path.getsize(path) > MAX_BYTES:
             raise BadValue(f"file {name} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        scan(path, name)
         if not is_pdf(path):
             raise BadValue(f"file {name} is not a PDF")
         market = market_of(row)
@@ -86,6 +98,19 @@ def checked_row(folder):
                     issued_on=iso_date(row.get("issued_on"), "issued_on"),
                     original_name=name, path=path)
     return check
+
+
+def scan(path, name):
+    """The import's files are scanned like uploads: they reach customers."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        virus_scan.check(data, "document import")
+    except virus_scan.Infected as infected:
+        raise BadValue(f"file {name} holds malware ({infected.signature})") from None
+    except virus_scan.Unavailable:
+        raise BadValue(f"file {name} could not be checked for malware: clamd does not answer "
+                       "(CLAMD_SOCKET); try again once it runs") from None
 
 
 def import_mapping(csv_path):

@@ -104,10 +104,12 @@ class DocumentForm(FlaskForm):
     issued_year = StringField(_l("Year"), filters=[strip])
     document = FileField(_l("PDF file"))
 
-    def __init__(self, agreements, today, *args, **kwargs):
+    def __init__(self, agreements, today, *args, sender=None, **kwargs):
         """`today`: where the customer's market is; a document is not
-        issued later."""
+        issued later. `sender`: {"staff": id}, who uploads, for the
+        security log when the file carries malware."""
         super().__init__(*args, **kwargs)
+        self.sender = sender or {}
         self.agreements = {str(a.id): a for a in agreements}
         self.agreement.choices = [
             (str(a.id), _l("%(vehicle)s, contract %(number)s", vehicle=a.vehicle_model,
@@ -159,7 +161,7 @@ class DocumentForm(FlaskForm):
         limit = current_app.config["DOCUMENT_MAX_BYTES"]
         # One byte more than allowed is enough to tell it is too large.
         data = storage.read(limit + 1)
-        self.problem = documents.upload_problem(data, limit)
+        self.problem = documents.upload_problem(data, limit, **self.sender)
         if self.problem == "empty":
             raise StopValidation(_l("The file is empty. Choose another file."))
         if self.problem == "too_large":
@@ -167,11 +169,18 @@ class DocumentForm(FlaskForm):
                                     size=file_size(limit)))
         if self.problem == "not_pdf":
             raise StopValidation(_l("The file is not a PDF. Choose a PDF file."))
+        if self.problem == "infected":
+            raise StopValidation(_l("Our virus check found harmful content in this file. "
+                                    "Nothing was added. Choose another file."))
+        if self.problem == "scan_unavailable":
+            raise StopValidation(_l("We cannot check files for viruses right now, so nothing "
+                                    "was added. Try again in a few minutes."))
         self.data_bytes = data
 
     def error_status(self):
-        """413 when the file is too large, 422 for any other mistake."""
-        return 413 if self.problem == "too_large" else 422
+        """413 when the file is too large, 503 when the virus scan could not
+        be done (nothing is wrong with the input), 422 for any other mistake."""
+        return {"too_large": 413, "scan_unavailable": 503}.get(self.problem, 422)
 
     def file_dropped(self):
         """The file was fine but something else was not: the page shown

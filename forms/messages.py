@@ -1,6 +1,8 @@
 """The message center's forms: a new message (topic, agreement, text,
-files) and a reply (text, files). The files are checked by content in
-domain.attachments; a refusal becomes an error at the file field."""
+files) and a reply (text, files). The files are checked by content and
+scanned for malware in domain.attachments; a refusal becomes an error at
+the file field. Who sends them (`sender`: {"customer": id} or {"staff":
+id}) is for the security log when a file carries malware."""
 from babel.units import format_unit
 from flask import current_app
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
@@ -64,6 +66,12 @@ def refusal_message(refused):
                  name=refused.name, size=file_size(config["ATTACHMENT_MAX_BYTES"]))
     if refused.reason == "empty":
         return _("The file %(name)s is empty. Choose another file.", name=refused.name)
+    if refused.reason == "infected":
+        return _("Our virus check found harmful content in the file %(name)s. Nothing was sent. "
+                 "Choose another file.", name=refused.name)
+    if refused.reason == "scan_unavailable":
+        return _("We cannot check files for viruses right now, so nothing was sent. "
+                 "Try again in a few minutes.")
     return _("The file %(name)s is not a PDF, JPEG or PNG file. Choose another file.",
              name=refused.name)
 
@@ -86,17 +94,24 @@ class WithFiles:
     uploads = ()
     refused = None
 
+    def __init__(self, *args, sender=None, **kwargs):
+        self.sender = sender or {}
+        super().__init__(*args, **kwargs)
+
     def validate_attachments(self, field):
         try:
-            self.uploads = attachments.check_uploads(field.data or [])
+            self.uploads = attachments.check_uploads(field.data or [], **self.sender)
         except attachments.Refused as refused:
             self.refused = refused
             raise StopValidation(refusal_message(refused)) from None
 
     def error_status(self):
-        """413 when a file is too large, 422 for any other mistake."""
+        """413 when a file is too large, 503 when the virus scan could not
+        be done (nothing is wrong with the input), 422 for any other mistake."""
         if self.refused is not None and self.refused.reason == "too_large":
             return 413
+        if self.refused is not None and self.refused.reason == "scan_unavailable":
+            return 503
         return 422 if self.errors else 200
 
     def files_dropped(self):

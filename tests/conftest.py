@@ -7,6 +7,10 @@ import glob
 import os
 import html as html_module
 import re
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 from playhouse.db_url import connect
@@ -37,6 +41,9 @@ def make_app(tmp_path, **overrides):
         # A cheap hash: the policy, not argon2's cost, is under test.
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_COST": 8192,
+        # The scanning tests (tests/test_virus_scan.py) turn it on, with
+        # the clamd of the `clamd` fixture.
+        "VIRUS_SCAN": "off",
     }
     config.update(overrides)
     app = create_app(config, instance_path=str(tmp_path / "instance"))
@@ -148,6 +155,63 @@ class SmsOutbox:
 @pytest.fixture
 def sms(app):
     return SmsOutbox(app.config["SMS_OUTBOX_DIR"])
+
+
+CLAMD = shutil.which("clamd") or shutil.which("clamd", path="/usr/sbin:/usr/local/sbin")
+SIGNATURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clamav")
+
+
+@pytest.fixture(scope="session")
+def clamd(tmp_path_factory):
+    """ClamAV's daemon for the session, with the test signatures of
+    tests/clamav only (freshclam's database is neither needed nor reached):
+    the path of its unix socket. Without Debian's clamav-daemon the
+    scanning tests skip, except in CI (CI set), where they fail."""
+    if CLAMD is None:
+        reason = "clamd is not installed (apt-get install clamav-daemon)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + "; CI must run the scanning tests")
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("clamd")
+    sock = str(folder / "clamd.sock")
+    lines = [f"DatabaseDirectory {SIGNATURES}", f"LocalSocket {sock}", "Foreground yes",
+             f"TemporaryDirectory {folder}", f"PidFile {folder / 'clamd.pid'}",
+             # Above the largest upload (a 20 MB document).
+             "StreamMaxLength 32M"]
+    if os.geteuid() == 0:
+        # Otherwise clamd drops to the clamav user, who cannot use our folder.
+        lines.append("User root")
+    conf = folder / "clamd.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    log_path = folder / "clamd.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([CLAMD, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _clamd_answers(sock):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"clamd did not start:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield sock
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _clamd_answers(sock):
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(2)
+            conn.connect(sock)
+            conn.sendall(b"zPING\0")
+            return conn.recv(16).startswith(b"PONG")
+    except OSError:
+        return False
 
 
 @pytest.fixture

@@ -141,7 +141,7 @@ def thread(thread_id):
 @staff_required(*AGENTS)
 def reply(thread_id):
     thread = found(thread_id)
-    form = AgentReplyForm()
+    form = AgentReplyForm(sender={"staff": g.staff.id})
     if form.validate_on_submit():
         queue.reply(g.staff, thread, form.body.data, form.uploads)
         flash(_("Your answer is sent. The customer gets an e-mail that there is a new message."),
@@ -200,7 +200,8 @@ def reopen(thread_id):
 @staff_required(*AGENTS)
 def upload_document(thread_id):
     thread = found(thread_id)
-    form = DocumentForm(queue.customer_agreements(thread.customer_id), customer_today(thread))
+    form = DocumentForm(queue.customer_agreements(thread.customer_id), customer_today(thread),
+                        sender={"staff": g.staff.id})
     if form.foreign_agreement():
         # Another customer's agreement answers like a missing one.
         abort(404)

@@ -73,7 +73,8 @@ def inbox():
 @bp.route("/new", methods=["GET", "POST"])
 @device_required
 def compose():
-    form = ComposeForm(chosen_site().market.message_topics, customer_agreements())
+    form = ComposeForm(chosen_site().market.message_topics, customer_agreements(),
+                       sender={"customer": current_user.id})
     if form.validate_on_submit():
         thread = messages.open_thread(current_user, form.chosen_agreement, form.topic.data,
                                       form.body.data, form.uploads)
@@ -110,7 +111,7 @@ def thread(thread_id):
 @device_required
 def reply(thread_id):
     thread = owned_thread(thread_id)
-    form = ReplyForm()
+    form = ReplyForm(sender={"customer": current_user.id})
     if form.validate_on_submit():
         messages.customer_reply(thread, form.body.data, form.uploads)
         flash(_("Your answer is sent."), "info")

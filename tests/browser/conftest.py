@@ -231,6 +231,8 @@ def server(tmp_path_factory):
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
         # Links in e-mails lead to this server (domain.links).
         "KEYFOB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # The pages, not the scanner (tests/test_virus_scan.py has a real clamd).
+        "KEYFOB_VIRUS_SCAN": "off",
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
         # Every test comes from 127.0.0.1: the per-client limits (30 logins,
