@@ -64,7 +64,7 @@ POST_URLS = ["/staff/admin/staff", "/staff/admin/staff/{id}", "/staff/admin/cust
 
 
 def test_every_admin_route_is_in_this_test(app):
-    routes = {rule.rule.replace("<int:staff_id>", "{id}") for rule in app.url_map.iter_rules()
+    routes = {rule.rule.replace("<id:staff_id>", "{id}") for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("admin.")}
     assert routes == set(ADMIN_URLS)
 

@@ -131,13 +131,13 @@ def show(thread, reply_form=None, assign_form=None, document_form=None, status=2
                        title_max=TITLE_MAX, **HELPERS)
 
 
-@bp.route("/<int:thread_id>")
+@bp.route("/<id:thread_id>")
 @staff_required(*AGENTS)
 def thread(thread_id):
     return show(found(thread_id))
 
 
-@bp.route("/<int:thread_id>/reply", methods=["POST"])
+@bp.route("/<id:thread_id>/reply", methods=["POST"])
 @staff_required(*AGENTS)
 def reply(thread_id):
     thread = found(thread_id)
@@ -150,7 +150,7 @@ def reply(thread_id):
     return show(thread, reply_form=form, status=form.error_status())
 
 
-@bp.route("/<int:thread_id>/assign", methods=["POST"])
+@bp.route("/<id:thread_id>/assign", methods=["POST"])
 @staff_required(*AGENTS)
 def assign(thread_id):
     thread = found(thread_id)
@@ -178,25 +178,25 @@ def button_action(thread_id, change, done):
     return redirect_to("agents.thread", thread_id=thread.id)
 
 
-@bp.route("/<int:thread_id>/release", methods=["POST"])
+@bp.route("/<id:thread_id>/release", methods=["POST"])
 @staff_required(*AGENTS)
 def release(thread_id):
     return button_action(thread_id, queue.release, _("This conversation is assigned to nobody now."))
 
 
-@bp.route("/<int:thread_id>/close", methods=["POST"])
+@bp.route("/<id:thread_id>/close", methods=["POST"])
 @staff_required(*AGENTS)
 def close(thread_id):
     return button_action(thread_id, queue.close, _("This conversation is closed."))
 
 
-@bp.route("/<int:thread_id>/reopen", methods=["POST"])
+@bp.route("/<id:thread_id>/reopen", methods=["POST"])
 @staff_required(*AGENTS)
 def reopen(thread_id):
     return button_action(thread_id, queue.reopen, _("This conversation is open again."))
 
 
-@bp.route("/<int:thread_id>/documents", methods=["POST"])
+@bp.route("/<id:thread_id>/documents", methods=["POST"])
 @staff_required(*AGENTS)
 def upload_document(thread_id):
     thread = found(thread_id)
@@ -213,7 +213,7 @@ def upload_document(thread_id):
     return show(thread, document_form=form, status=form.error_status())
 
 
-@bp.route("/<int:thread_id>/attachments/<int:attachment_id>")
+@bp.route("/<id:thread_id>/attachments/<id:attachment_id>")
 @staff_required(*AGENTS)
 def attachment(thread_id, attachment_id):
     row = (Attachment.select().join(Message)

@@ -31,7 +31,7 @@ def start():
     return render_page("service/start.html", status=422 if form.errors else 200, form=form)
 
 
-@bp.route("/<kind>/<int:agreement_id>", methods=["GET", "POST"])
+@bp.route("/<kind>/<id:agreement_id>", methods=["GET", "POST"])
 @device_required
 def details(kind, agreement_id):
     if kind not in chosen_site().market.service_requests:
@@ -49,7 +49,7 @@ def details(kind, agreement_id):
                        note_max=NOTE_MAX)
 
 
-@bp.route("/<int:thread_id>/sent")
+@bp.route("/<id:thread_id>/sent")
 @device_required
 def sent(thread_id):
     thread = Thread.get_or_none(Thread.id == thread_id, Thread.customer == current_user.id,

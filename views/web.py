@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from domain import messages, outbox, ratelimit, sessions
 from domain.accounts import email_key
+from domain.ids import IdConverter
 from domain.db import database
 from domain.markets import SITES, best_site
 from extensions import login_manager
@@ -26,6 +27,8 @@ STAFF_SESSION = "staff"
 
 
 def init_app(app):
+    # Before any blueprint: routes name their ids <id:...> (domain.ids).
+    app.url_map.converters["id"] = IdConverter
     # No connect in before_request: peewee connects on the first query, so
     # pages that need no database (static files, /healthz when the database
     # is down) do not fail before they start.
