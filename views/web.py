@@ -163,8 +163,10 @@ def redirect_to(endpoint, **values):
 
 
 def client_address():
-    # Behind a proxy, TRUSTED_PROXIES makes this the client's address (app.py).
-    return request.remote_addr or "unknown"
+    """Who per-client limits count: the client's IPv4 address or IPv6 /64
+    (domain.ratelimit.client_key). Behind a proxy, TRUSTED_PROXIES makes
+    remote_addr the client's address (app.py)."""
+    return ratelimit.client_key(request.remote_addr)
 
 
 def rate_limited(name, subject, config_key):
