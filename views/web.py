@@ -145,16 +145,24 @@ def wants_fragment():
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
+def in_back_office():
+    """Whether this request is for the back office (/staff and below):
+    its answers, errors included, are in the staff's layout, whether or
+    not a route matched."""
+    return request.path == "/staff" or request.path.startswith("/staff/")
+
+
 def render_page(template, status=200, back_office=False, **context):
     """The page, or only its #main fragment when htmx asked for it. Every
     page template extends `layout`, which is the whole document or the
     fragment layout: the customers' site's, or with back_office=True the
-    staff's (templates/staff/)."""
+    staff's (templates/staff/). The template knows which (`back_office`)."""
     fragment = wants_fragment()
     layout = "_fragment.html" if fragment else "base.html"
     if back_office:
         layout = "staff/" + layout
-    return render_template(template, layout=layout, fragment=fragment, **context), status
+    return render_template(template, layout=layout, fragment=fragment,
+                           back_office=bool(back_office), **context), status
 
 
 def redirect_to(endpoint, **values):
@@ -184,7 +192,8 @@ def email_rate_limits(address):
 
 def too_many_requests(verdict):
     minutes = max(1, -(-verdict.retry_after // 60))
-    body, _status = render_page("errors/too_many.html", minutes=minutes)
+    body, _status = render_page("errors/too_many.html", minutes=minutes,
+                                back_office=in_back_office())
     return body, 429, {"Retry-After": str(verdict.retry_after)}
 
 
