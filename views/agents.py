@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from domain import documents, queue
 from domain.clock import today_in, utcnow
+from domain.ids import parse_id
 from domain.markets import MARKETS
 from domain.messages import BODY_MAX
 from forms.agents import (TITLE_MAX, AgentReplyForm, AssignForm, DocumentForm, QueueFilterForm,
@@ -156,7 +157,7 @@ def assign(thread_id):
     thread = found(thread_id)
     form = AssignForm(queue.team())
     if form.validate_on_submit():
-        member = queue.assign(thread, int(form.assignee.data))
+        member = queue.assign(thread, parse_id(form.assignee.data))
         if member is not None:
             if member.id == g.staff.id:
                 flash(_("This conversation is now yours."), "success")
