@@ -23,7 +23,9 @@ def up(migrator, db):
     migrator.migrate(*[migrator.drop_index('security_event', index.name)
                        for index in db.get_indexes('security_event')
                        if index.columns in (['customer_id'], ['staff_id'])])
-    cursor = db.execute_sql("SELECT id, last_error FROM outbox_message WHERE last_error LIKE '%:%'")
+    # The pattern as a parameter: psycopg2 would read a literal % as its own.
+    cursor = db.execute_sql(f"SELECT id, last_error FROM outbox_message WHERE last_error LIKE {db.param}",
+                            ("%:%",))
     for message_id, last_error in list(cursor.fetchall()):
         db.execute_sql(f"UPDATE outbox_message SET last_error = {db.param} WHERE id = {db.param}",
                        (last_error.split(":", 1)[0].strip(), message_id))
