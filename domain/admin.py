@@ -24,9 +24,6 @@ from domain.security_log import log_event
 from models import Customer, SecurityEvent, Staff
 
 PAGE_SIZE = 50
-# Ids are AutoFields: a 32-bit integer on PostgreSQL. A longer number is no
-# id, and SQLite refuses integers beyond 64 bits.
-MAX_ID = 2 ** 31 - 1
 
 # Every kind of security event the code writes (tests/test_admin.py checks
 # this list against the calls of log_event), for the log's filter.
@@ -190,16 +187,6 @@ class LogFilter:
     staff_id: int = None
     date_from: date = None
     date_to: date = None
-
-
-def parse_id(text):
-    """An id typed in a filter or carried by a link: an int, or None when
-    it is no id (not digits, 0, too long)."""
-    text = (text or "").strip()
-    if not re.fullmatch(r"[0-9]{1,10}", text):
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
 
 
 def parse_day(text):

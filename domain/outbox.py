@@ -10,8 +10,13 @@ SMTP. SMS: SmsFileSender writes a text file to instance/outbox/sms/ (the
 number on the first line, then the message), HttpSmsSender posts to a
 provider. A message marked sensitive (it carries a one-time code) has its
 text erased once sent.
+
+A failure is kept as its class and the server's code only (failure()): an
+SMTP server's text often repeats the address it refused, an HTTP reason
+phrase may hold the number, and neither belongs in the database.
 """
 import json
+import urllib.error
 import urllib.request
 import logging
 from contextlib import contextmanager
@@ -108,7 +113,7 @@ def send_pending(senders=None, limit=100):
             (OutboxMessage
              .update(attempts=attempts, claimed_until=None,
                      next_attempt_at=utcnow() + backoff(attempts),
-                     last_error=f"{type(error).__name__}: {error}"[:1000])
+                     last_error=failure(error))
              .where(OutboxMessage.id == message_id).execute())
             log.warning("outbox message %s failed (attempt %s): %s",
                         message_id, attempts, type(error).__name__)
@@ -120,6 +125,37 @@ def send_pending(senders=None, limit=100):
             OutboxMessage.update(**done).where(OutboxMessage.id == message_id).execute()
             sent += 1
     return sent, failed
+
+
+class SmsProviderRefused(OSError):
+    """The SMS provider answered, but not with 2xx."""
+
+    def __init__(self, status):
+        super().__init__(f"SMS provider answered {status}")
+        self.status = status
+
+
+def failure(error):
+    """What the outbox keeps of a failure: the exception's class and the
+    code the server answered (SMTP reply code, HTTP status), or the
+    system's error number; never the server's text, which can hold the
+    recipient's address, nor anything of the message.
+    "SMTPRecipientsRefused (SMTP 550)", "HTTPError (HTTP 503)"."""
+    name = type(error).__name__
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _text in error.recipients.values()})
+        return f"{name} (SMTP {', '.join(map(str, codes))})" if codes else name
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{name} (SMTP {error.smtp_code})"
+    if isinstance(error, urllib.error.HTTPError):
+        return f"{name} (HTTP {error.code})"
+    if isinstance(error, SmsProviderRefused):
+        return f"{name} (HTTP {error.status})"
+    if isinstance(error, urllib.error.URLError) and isinstance(error.reason, BaseException):
+        return f"{name}: {failure(error.reason)}"
+    if isinstance(error, OSError) and isinstance(error.errno, int):
+        return f"{name} (errno {error.errno})"
+    return name
 
 
 def build_email(message, sender_address):
@@ -206,7 +242,7 @@ class HttpSmsSender:
             request.add_header("Authorization", f"Bearer {self.token}")
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             if not 200 <= response.status < 300:
-                raise OSError(f"SMS provider answered {response.status}")
+                raise SmsProviderRefused(response.status)
 
 
 def make_senders(config):

@@ -15,6 +15,7 @@ from peewee import JOIN
 
 from domain import messages
 from domain.db import database
+from domain.ids import parse_id
 from models import Agreement, Customer, Staff, Thread
 
 PER_PAGE = 50
@@ -49,8 +50,8 @@ def _conditions(filters, me):
         conditions.append(Thread.assignee == me.id)
     elif filters.assignee == UNASSIGNED:
         conditions.append(Thread.assignee.is_null())
-    elif filters.assignee.isdigit():
-        conditions.append(Thread.assignee == int(filters.assignee))
+    elif parse_id(filters.assignee) is not None:
+        conditions.append(Thread.assignee == parse_id(filters.assignee))
     return conditions
 
 
@@ -84,9 +85,10 @@ def parse_position(text):
     try:
         stream, rest = text[:80].split(".", 1)
         moment, thread_id = rest.rsplit(".", 1)
-        if stream not in ("w", "a"):
+        thread_id = parse_id(thread_id)
+        if stream not in ("w", "a") or thread_id is None:
             return None
-        return stream, datetime.fromisoformat(moment), int(thread_id)
+        return stream, datetime.fromisoformat(moment), thread_id
     except (ValueError, AttributeError, TypeError):
         return None
 

@@ -4,7 +4,12 @@ Redis or Memcached, none of which a small install has).
 
 A hit is one INSERT ... ON CONFLICT DO UPDATE: two processes hitting the same
 key at once both count, on SQLite and PostgreSQL alike.
+
+A client is its IPv4 address, or its IPv6 /64 (client_key): a home or a
+server is given a whole /64, so counting each IPv6 address alone would give
+one attacker 2^64 clients.
 """
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +32,25 @@ class Limit:
 class Verdict:
     allowed: bool
     retry_after: int   # seconds until the window ends; 0 when allowed
+
+
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(address):
+    """The client that per-client limits count, from its address: an IPv4
+    address itself; an IPv6 address by its /64 ("2001:db8:1:2::/64"); an
+    IPv4-mapped IPv6 address (::ffff:192.0.2.1, what a dual-stack socket
+    shows) as the IPv4 address it is. Anything else is counted as given."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])   # no IPv6 zone
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return str(ip)
 
 
 def hit(limit, subject):

@@ -9,6 +9,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import StopValidation
 
 from domain import admin
+from domain.ids import parse_id
 from domain.markets import MARKETS
 from domain.staff import NAME_MAX, ROLES
 from forms.fields import EmailAddress, PlainText, Required, strip
@@ -82,11 +83,11 @@ class LogFilterForm(FlaskForm):
             raise StopValidation(_l("Choose a kind from the list."))
 
     def validate_customer(self, field):
-        if field.data and admin.parse_id(field.data) is None:
+        if field.data and parse_id(field.data) is None:
             raise StopValidation(_l("Enter a customer id of digits only, like 42."))
 
     def validate_staff(self, field):
-        if field.data and admin.parse_id(field.data) is None:
+        if field.data and parse_id(field.data) is None:
             raise StopValidation(_l("Enter a staff id of digits only, like 7."))
 
     def validate_date_from(self, field):
@@ -103,8 +104,8 @@ class LogFilterForm(FlaskForm):
     def log_filter(self):
         """The filter these (valid) values ask for."""
         return admin.LogFilter(kind=self.kind.data or "",
-                               customer_id=admin.parse_id(self.customer.data),
-                               staff_id=admin.parse_id(self.staff.data),
+                               customer_id=parse_id(self.customer.data),
+                               staff_id=parse_id(self.staff.data),
                                date_from=admin.parse_day(self.date_from.data),
                                date_to=admin.parse_day(self.date_to.data))
 

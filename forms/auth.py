@@ -12,8 +12,10 @@ class LoginForm(FlaskForm):
     email = StringField(_l("E-mail address"), filters=[strip], validators=[
         Required(_l("Enter your e-mail address.")),
         PlainText(_l("An e-mail address must be 254 characters or fewer."), EMAIL_MAX)])
-    password = PasswordField(_l("Password"), validators=[
-        Required(_l("Enter your password.")),
+    # Not required: an empty password is a wrong one, counted toward the
+    # lock and answered alike (else three empty tries cost nothing, and the
+    # answer would differ from a wrong password's).
+    password = PasswordField(_l("Password"), filters=[lambda value: value or ""], validators=[
         Length(max=MAX_LENGTH, message=_l("Your password must be %(max)s characters or fewer.", max=MAX_LENGTH))])
 
 

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
+from domain.ids import parse_number
 from forms.fields import MultilineText, Required, strip
 
 NOTE_MAX = 1000
@@ -53,7 +54,7 @@ class PaymentDateForm(NoteForm):
         Required(_l("Enter a day from 1 to 28."))])
 
     def validate_day(self, field):
-        if not field.data.isdigit() or not 1 <= int(field.data) <= 28:
+        if parse_number(field.data, default=None, maximum=28) is None:
             raise StopValidation(_l("Enter a day from 1 to 28."))
 
 

@@ -42,7 +42,6 @@ def test_login_ignores_case_and_spaces_of_the_address(client, outbox, typed):
 
 @pytest.mark.parametrize("data, message", [
     ({"email": "", "password": "x"}, "Enter your e-mail address."),
-    ({"email": "a@b.c", "password": ""}, "Enter your password."),
     ({"email": "a" * 300, "password": "x"}, "An e-mail address must be 254 characters or fewer."),
     ({"email": "a@b.c", "password": "x" * 300}, "Your password must be 256 characters or fewer."),
 ])
@@ -89,6 +88,26 @@ def test_three_wrong_passwords_lock_the_account_until_a_reset(client, outbox, db
     client.post(form, data={"password": "a brand new passphrase"})
     assert Customer.get().locked_at is None
     assert login(client, password="a brand new passphrase").status_code == 303
+
+
+@pytest.mark.parametrize("empty", [{"password": ""}, {}])
+def test_three_empty_passwords_lock_the_account_like_three_wrong_ones(client, outbox, db, empty):
+    """An empty password (or none sent) is a wrong password: counted, and
+    answered with the wrong password's page, whether the address is known
+    or not."""
+    registered(client, outbox)
+    wrong = login(client, email="nobody@example.com", password="not my password")
+    answers = [client.post("/en-ca/login", data={"email": address, **empty})
+               for address in ("nobody@example.com", "ana.silva@example.com",
+                               "ana.silva@example.com", "ana.silva@example.com")]
+    assert {a.status_code for a in answers} == {422}
+    assert {main_part(a) for a in answers} == {main_part(wrong)}
+    assert errors(answers[0]) == []          # no field error: the summary only
+    customer = Customer.get()
+    assert customer.locked_at is not None and customer.failed_logins == 3
+    assert [m["Subject"] for m in outbox.messages() if "locked" in m["Subject"]] == [
+        "Your MINI Financial Services account is locked"]
+    assert login(client).status_code == 422      # the right password, on a locked account
 
 
 def test_parallel_wrong_passwords_are_all_counted_and_lock_once(app, client, outbox, db):

@@ -122,7 +122,6 @@ def test_demo_load_makes_one_member_per_role_with_the_demo_secret(runner, client
 
 @pytest.mark.parametrize("data, message", [
     ({"email": "", "password": "x"}, "Enter your e-mail address."),
-    ({"email": "a@b.c", "password": ""}, "Enter your password."),
     ({"email": "a\x00@b.c", "password": "x"}, "Remove the special characters from this field."),
     ({"email": "a@b.c", "password": "x" * 300}, "Your password must be 256 characters or fewer."),
 ])
@@ -166,6 +165,18 @@ def test_five_wrong_passwords_lock_until_an_admin_unlocks(client, db):
     assert [e.staff_id for e in events("staff_locked")] == [staff.id]
     staff_accounts.unlock(staff)
     assert password_step(client, staff.email).status_code == 303
+
+
+def test_empty_passwords_lock_like_wrong_ones(client, db):
+    staff, _password, _totp = staff_member()
+    wrong = password_step(client, "nobody@keyfob.example", "not the password")
+    answers = [password_step(client, staff.email, "") for _ in range(5)]
+    assert {a.status_code for a in answers} == {422}
+    assert {main_part(a) for a in answers} == {main_part(wrong)}
+    assert errors(answers[0]) == []
+    assert fresh(staff).locked_at is not None and fresh(staff).failed_logins == 5
+    assert [e.staff_id for e in events("staff_locked")] == [staff.id]
+    assert password_step(client, staff.email).status_code == 422
 
 
 def test_parallel_wrong_passwords_are_all_counted_and_lock_once(app, db):

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, g, request
 from flask_babel import gettext as _
 
 from domain import admin, staff as staff_accounts
+from domain.ids import parse_id
 from forms.admin import AddMemberForm, CustomerSearchForm, LogFilterForm, RoleForm
 from forms.auth import ButtonForm
 from models import Customer, Staff
@@ -56,7 +57,7 @@ def staff():
                 status=422 if form.errors else 200)
 
 
-@bp.route("/staff/<int:staff_id>/created")
+@bp.route("/staff/<id:staff_id>/created")
 @admins_only
 def created(staff_id):
     member = Staff.get_or_none(Staff.id == staff_id)
@@ -67,7 +68,7 @@ def created(staff_id):
     return page("admin/created.html", member=member, password=password)
 
 
-@bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
+@bp.route("/staff/<id:staff_id>", methods=["GET", "POST"])
 @admins_only
 def member(staff_id):
     member = Staff.get_or_none(Staff.id == staff_id)
@@ -185,7 +186,7 @@ def customers():
 
 def unlock_customer():
     """The button under a customer found: their id comes back with it."""
-    customer_id = admin.parse_id(request.form.get("customer_id"))
+    customer_id = parse_id(request.form.get("customer_id"))
     customer = None
     if customer_id is not None and ButtonForm().validate_on_submit():
         customer = Customer.get_or_none(Customer.id == customer_id)
@@ -208,7 +209,7 @@ def security_log():
     log_page = None
     if form.validate():
         before, after = request.args.get("before"), request.args.get("after")
-        cursor = {name: admin.parse_id(value) for name, value in
+        cursor = {name: parse_id(value) for name, value in
                   (("before", before), ("after", after)) if value is not None}
         if None in cursor.values():
             problem = _("This page of the log does not exist. Start again from the newest entries.")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from domain import documents, queue
 from domain.clock import today_in, utcnow
+from domain.ids import parse_id
 from domain.markets import MARKETS
 from domain.messages import BODY_MAX
 from forms.agents import (TITLE_MAX, AgentReplyForm, AssignForm, DocumentForm, QueueFilterForm,
@@ -131,13 +132,13 @@ def show(thread, reply_form=None, assign_form=None, document_form=None, status=2
                        title_max=TITLE_MAX, **HELPERS)
 
 
-@bp.route("/<int:thread_id>")
+@bp.route("/<id:thread_id>")
 @staff_required(*AGENTS)
 def thread(thread_id):
     return show(found(thread_id))
 
 
-@bp.route("/<int:thread_id>/reply", methods=["POST"])
+@bp.route("/<id:thread_id>/reply", methods=["POST"])
 @staff_required(*AGENTS)
 def reply(thread_id):
     thread = found(thread_id)
@@ -150,13 +151,13 @@ def reply(thread_id):
     return show(thread, reply_form=form, status=form.error_status())
 
 
-@bp.route("/<int:thread_id>/assign", methods=["POST"])
+@bp.route("/<id:thread_id>/assign", methods=["POST"])
 @staff_required(*AGENTS)
 def assign(thread_id):
     thread = found(thread_id)
     form = AssignForm(queue.team())
     if form.validate_on_submit():
-        member = queue.assign(thread, int(form.assignee.data))
+        member = queue.assign(thread, parse_id(form.assignee.data))
         if member is not None:
             if member.id == g.staff.id:
                 flash(_("This conversation is now yours."), "success")
@@ -178,25 +179,25 @@ def button_action(thread_id, change, done):
     return redirect_to("agents.thread", thread_id=thread.id)
 
 
-@bp.route("/<int:thread_id>/release", methods=["POST"])
+@bp.route("/<id:thread_id>/release", methods=["POST"])
 @staff_required(*AGENTS)
 def release(thread_id):
     return button_action(thread_id, queue.release, _("This conversation is assigned to nobody now."))
 
 
-@bp.route("/<int:thread_id>/close", methods=["POST"])
+@bp.route("/<id:thread_id>/close", methods=["POST"])
 @staff_required(*AGENTS)
 def close(thread_id):
     return button_action(thread_id, queue.close, _("This conversation is closed."))
 
 
-@bp.route("/<int:thread_id>/reopen", methods=["POST"])
+@bp.route("/<id:thread_id>/reopen", methods=["POST"])
 @staff_required(*AGENTS)
 def reopen(thread_id):
     return button_action(thread_id, queue.reopen, _("This conversation is open again."))
 
 
-@bp.route("/<int:thread_id>/documents", methods=["POST"])
+@bp.route("/<id:thread_id>/documents", methods=["POST"])
 @staff_required(*AGENTS)
 def upload_document(thread_id):
     thread = found(thread_id)
@@ -214,7 +215,7 @@ def upload_document(thread_id):
     return show(thread, document_form=form, status=form.error_status())
 
 
-@bp.route("/<int:thread_id>/attachments/<int:attachment_id>")
+@bp.route("/<id:thread_id>/attachments/<id:attachment_id>")
 @staff_required(*AGENTS)
 def attachment(thread_id, attachment_id):
     row = (Attachment.select().join(Message)

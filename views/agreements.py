@@ -24,7 +24,7 @@ def owned_agreement(agreement_id):
     return agreement
 
 
-@bp.route("/<int:agreement_id>")
+@bp.route("/<id:agreement_id>")
 @device_required
 @cached_page()
 def detail(agreement_id):
@@ -38,7 +38,7 @@ def detail(agreement_id):
                        documents=agreements.documents(agreement))
 
 
-@bp.route("/<int:agreement_id>/documents/<int:document_id>")
+@bp.route("/<id:agreement_id>/documents/<id:document_id>")
 @device_required
 def document(agreement_id, document_id):
     agreement = owned_agreement(agreement_id)

@@ -102,7 +102,7 @@ def article_and_locale(article_id, locale):
     return article, MARKETS[article.market]
 
 
-@bp.route("/help/articles/<int:article_id>/<locale>", methods=["GET", "POST"])
+@bp.route("/help/articles/<id:article_id>/<locale>", methods=["GET", "POST"])
 @marketers_only
 def version(article_id, locale):
     """One version of an article: its draft in a form, the draft rendered

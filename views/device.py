@@ -167,7 +167,7 @@ def remembered():
                        form=ButtonForm())
 
 
-@bp.route("/account/devices/<int:device_id>/revoke", methods=["POST"])
+@bp.route("/account/devices/<id:device_id>/revoke", methods=["POST"])
 @device_required
 def revoke(device_id):
     if ButtonForm().validate_on_submit() and devices.revoke(current_user, device_id):

@@ -1,4 +1,5 @@
-"""Error pages in the customer's language, as full pages or fragments."""
+"""Error pages in the customer's language, as full pages or fragments; in
+the back office (/staff and below) in the staff's layout."""
 import logging
 import secrets
 
@@ -9,7 +10,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from extensions import login_manager
 from forms.messages import file_limits
-from views.web import redirect_to, render_page
+from views.web import in_back_office, redirect_to, render_page
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def init_app(app):
 
 
 def _csrf_error(error):
-    return render_page("errors/csrf.html", status=400)
+    return render_page("errors/csrf.html", status=400, back_office=in_back_office())
 
 
 def _untrusted_host(error):
@@ -35,7 +36,8 @@ def _http_error(error):
     # A message with files too large for even the raised limit: the page
     # says what the limits are.
     files = file_limits() if error.code == 413 and request.blueprint == "messages" else None
-    return render_page("errors/http.html", code=error.code, status=error.code, file_limits=files)
+    return render_page("errors/http.html", code=error.code, status=error.code, file_limits=files,
+                       back_office=in_back_office())
 
 
 def _server_error(error):
@@ -43,7 +45,8 @@ def _server_error(error):
     # itself shows nothing of it.
     incident = secrets.token_hex(4)
     log.exception("incident %s", incident)
-    return render_page("errors/server.html", incident=incident, status=500)
+    return render_page("errors/server.html", incident=incident, status=500,
+                       back_office=in_back_office())
 
 
 @login_manager.unauthorized_handler

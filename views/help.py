@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from domain import help, page_cache
+from domain.ids import parse_number
 from forms.auth import ButtonForm
 from forms.help import AskForm, SearchForm
 from models import HelpArticle, HelpCategory
@@ -160,8 +161,7 @@ def vote(key):
 @cached_page(scopes=(page_cache.HELP_SCOPE,))
 def search():
     form = SearchForm(request.args)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 6 else 1
+    page = parse_number(request.args.get("page"), default=1, maximum=99999)
     if not form.validate():
         return render_page("help/search.html", form=form, results=[], total=0, pages=0,
                            page=1, status=422, **suggestions())
@@ -186,7 +186,7 @@ def ask():
     return render_page("help/ask.html", form=form, status=422 if form.errors else 200)
 
 
-@bp.route("/ask/<int:question_id>/helped", methods=["POST"])
+@bp.route("/ask/<id:question_id>/helped", methods=["POST"])
 def helped(question_id):
     """Whether the answer to a question this visitor asked helped; other
     questions, and a second answer, are thanked for and not counted."""

@@ -83,7 +83,7 @@ def compose():
                        body_max=messages.BODY_MAX, accept=ACCEPT, file_limits=file_limits())
 
 
-@bp.route("/<int:thread_id>/sent")
+@bp.route("/<id:thread_id>/sent")
 @device_required
 def sent(thread_id):
     thread = owned_thread(thread_id)
@@ -97,7 +97,7 @@ def show_thread(thread, form, status=200):
                        accept=ACCEPT, file_limits=file_limits())
 
 
-@bp.route("/<int:thread_id>")
+@bp.route("/<id:thread_id>")
 @device_required
 @cached_page()
 def thread(thread_id):
@@ -107,7 +107,7 @@ def thread(thread_id):
     return show_thread(owned_thread(thread_id), ReplyForm())
 
 
-@bp.route("/<int:thread_id>/reply", methods=["POST"])
+@bp.route("/<id:thread_id>/reply", methods=["POST"])
 @device_required
 def reply(thread_id):
     thread = owned_thread(thread_id)
@@ -119,7 +119,7 @@ def reply(thread_id):
     return show_thread(thread, form, status=form.error_status())
 
 
-@bp.route("/<int:thread_id>/read", methods=["POST"])
+@bp.route("/<id:thread_id>/read", methods=["POST"])
 @device_required
 def read(thread_id):
     thread = owned_thread(thread_id)
@@ -131,7 +131,7 @@ def read(thread_id):
     return redirect_to("messages.thread", thread_id=thread.id)
 
 
-@bp.route("/<int:thread_id>/attachments/<int:attachment_id>")
+@bp.route("/<id:thread_id>/attachments/<id:attachment_id>")
 @device_required
 def attachment(thread_id, attachment_id):
     thread = owned_thread(thread_id)

@@ -13,7 +13,7 @@ from views.web import chosen_site, current_locale, redirect_to, render_page
 bp = Blueprint("payoff", __name__, url_prefix="/<lang>")
 
 
-@bp.route("/agreements/<int:agreement_id>/payoff", methods=["GET", "POST"])
+@bp.route("/agreements/<id:agreement_id>/payoff", methods=["GET", "POST"])
 @device_required
 def start(agreement_id):
     agreement = owned_agreement(agreement_id)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort
 from flask_login import current_user
 
 from domain import service
+from domain.ids import parse_id
 from forms.service import DETAIL_FORMS, DOCUMENT_LABELS, NOTE_MAX, REQUEST_LABELS, RequestChoiceForm
 from models import Agreement, Thread
 from views.agreements import owned_agreement
@@ -27,11 +28,11 @@ def start():
         return redirect_to("account.home")
     form = RequestChoiceForm(chosen_site().market.service_requests, agreements)
     if form.validate_on_submit():
-        return redirect_to("service.details", kind=form.kind.data, agreement_id=int(form.agreement.data))
+        return redirect_to("service.details", kind=form.kind.data, agreement_id=parse_id(form.agreement.data))
     return render_page("service/start.html", status=422 if form.errors else 200, form=form)
 
 
-@bp.route("/<kind>/<int:agreement_id>", methods=["GET", "POST"])
+@bp.route("/<kind>/<id:agreement_id>", methods=["GET", "POST"])
 @device_required
 def details(kind, agreement_id):
     if kind not in chosen_site().market.service_requests:
@@ -49,7 +50,7 @@ def details(kind, agreement_id):
                        note_max=NOTE_MAX)
 
 
-@bp.route("/<int:thread_id>/sent")
+@bp.route("/<id:thread_id>/sent")
 @device_required
 def sent(thread_id):
     thread = Thread.get_or_none(Thread.id == thread_id, Thread.customer == current_user.id,

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from domain import text_checks, texts
 from domain.i18n import display_name
+from domain.ids import parse_id, parse_number
 from domain.markets import SITES
 from forms.auth import ButtonForm
 from forms.fields import has_control_characters
@@ -86,8 +87,7 @@ def index():
     show = request.args.get("show") or ""
     if show not in SHOW:
         show = ""
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and len(page_number) < 6 else 1
+    page_number = parse_number(request.args.get("page"), default=1, maximum=99999)
     found = texts.rows(variant, query, show)
     pages = max(1, -(-len(found) // PER_PAGE))
     page_number = min(page_number, pages)
@@ -195,14 +195,13 @@ def history():
     variant = request.args.get("variant") or ""
     if variant and variant not in texts.VARIANTS:
         abort(404)
-    before = request.args.get("before", "")
-    before = int(before) if before.isdigit() and len(before) < 12 else None
+    before = parse_id(request.args.get("before"))
     changes = texts.history(variant or None, limit=PER_PAGE, before_id=before)
     return page("texts/history.html", changes=changes, variant=variant, variants=texts.VARIANTS,
                 more=len(changes) == PER_PAGE, form=ButtonForm(), forms_of=texts.forms_of)
 
 
-@bp.route("/history/<int:change_id>/revert", methods=["POST"])
+@bp.route("/history/<id:change_id>/revert", methods=["POST"])
 @marketers_only
 def revert(change_id):
     if not ButtonForm().validate_on_submit():

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from domain import links, messages, ratelimit, sessions, worker
 from domain.accounts import email_key
+from domain.ids import IdConverter
 from domain.db import database
 from domain.markets import SITES, best_site
 from extensions import login_manager
@@ -26,6 +27,8 @@ STAFF_SESSION = "staff"
 
 
 def init_app(app):
+    # Before any blueprint: routes name their ids <id:...> (domain.ids).
+    app.url_map.converters["id"] = IdConverter
     # No connect in before_request: peewee connects on the first query, so
     # pages that need no database (static files, /healthz when the database
     # is down) do not fail before they start.
@@ -163,16 +166,24 @@ def wants_fragment():
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
+def in_back_office():
+    """Whether this request is for the back office (/staff and below):
+    its answers, errors included, are in the staff's layout, whether or
+    not a route matched."""
+    return request.path == "/staff" or request.path.startswith("/staff/")
+
+
 def render_page(template, status=200, back_office=False, **context):
     """The page, or only its #main fragment when htmx asked for it. Every
     page template extends `layout`, which is the whole document or the
     fragment layout: the customers' site's, or with back_office=True the
-    staff's (templates/staff/)."""
+    staff's (templates/staff/). The template knows which (`back_office`)."""
     fragment = wants_fragment()
     layout = "_fragment.html" if fragment else "base.html"
     if back_office:
         layout = "staff/" + layout
-    return render_template(template, layout=layout, fragment=fragment, **context), status
+    return render_template(template, layout=layout, fragment=fragment,
+                           back_office=bool(back_office), **context), status
 
 
 def redirect_to(endpoint, **values):
@@ -203,8 +214,10 @@ def forget_link_token(purpose):
 
 
 def client_address():
-    # Behind a proxy, TRUSTED_PROXIES makes this the client's address (app.py).
-    return request.remote_addr or "unknown"
+    """Who per-client limits count: the client's IPv4 address or IPv6 /64
+    (domain.ratelimit.client_key). Behind a proxy, TRUSTED_PROXIES makes
+    remote_addr the client's address (app.py)."""
+    return ratelimit.client_key(request.remote_addr)
 
 
 def rate_limited(name, subject, config_key):
@@ -222,7 +235,8 @@ def email_rate_limits(address):
 
 def too_many_requests(verdict):
     minutes = max(1, -(-verdict.retry_after // 60))
-    body, _status = render_page("errors/too_many.html", minutes=minutes)
+    body, _status = render_page("errors/too_many.html", minutes=minutes,
+                                back_office=in_back_office())
     return body, 429, {"Retry-After": str(verdict.retry_after)}
 
 
