@@ -257,14 +257,16 @@ def verify_code(staff, code):
     return step is not None and _use_step(staff, step)
 
 
-def reset_second_factor(staff, by=None):
-    """A lost phone (an admin's decision): the member sets up an app again
-    at the next sign-in; recovery codes and open sessions end."""
+def reset_second_factor(staff, by=None, detail=""):
+    """A lost phone (an admin's or an operator's decision): the member sets
+    up an app again at the next sign-in; recovery codes and open sessions
+    end. Returns how many sessions ended."""
     with database.atomic():
         Staff.update(totp_secret="", totp_confirmed_at=None).where(Staff.id == staff.id).execute()
         RecoveryCode.delete().where(RecoveryCode.staff == staff.id).execute()
-        end_all(staff.id)
-        _log_change("staff_second_factor_reset", staff, by)
+        ended = end_all(staff.id)
+        _log_change("staff_second_factor_reset", staff, by, detail)
+    return ended
 
 
 # --- recovery codes ------------------------------------------------------------
