@@ -61,6 +61,9 @@ DEFAULTS = dict(
     LINK_ATTEMPTS_PER_AGREEMENT=(5, 86400),
     LINK_ATTEMPTS_PER_CLIENT=(30, 3600),
     DEVICE_REMEMBER_DAYS=90,
+    # What one customer may send to customer care: new messages, answers and
+    # service requests together, (count, seconds).
+    MESSAGES_PER_CUSTOMER=(20, 3600),
     # Message center attachments: PDF, JPEG, PNG, each at most this big.
     ATTACHMENT_MAX_BYTES=10 * 1024 * 1024,
     ATTACHMENT_MAX_COUNT=3,
