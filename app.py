@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
-from domain import documents, links, passwords
+from domain import documents, links, passwords, totp_keys
 from domain.db import init_database
 from domain.markets import MARKETS, load_markets
 from extensions import babel, csrf, login_manager
@@ -71,6 +71,9 @@ DEFAULTS = dict(
     DOCUMENT_MAX_BYTES=documents.MAX_BYTES,
     # The profile asks for the password again when it was typed longer ago.
     PROFILE_REAUTH_MINUTES=15,
+    # The Fernet key(s) that encrypt staff members' TOTP secrets, the one
+    # that encrypts first (domain.totp_keys); None: instance/totp_key.
+    TOTP_KEY=None,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
     PASSWORD_HASH_MEMORY_COST=None,
     SESSION_COOKIE_NAME="keyfob",
@@ -112,6 +115,9 @@ def create_app(test_config=None, instance_path=None):
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+    # The keys of the staff's TOTP secrets: TOTP_KEY, else instance/totp_key.
+    totp_keys.configure(app.config.get("TOTP_KEY"), app.instance_path)
 
     init_database(app.config["DATABASE_URL"])
     load_markets(app.config["MARKETS_FILE"])

@@ -1,6 +1,6 @@
 """Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
 send`, `flask accounts purge|unlock`, `flask agreements import`,
-`flask staff create|list|reset-2fa`, `flask translate extract|update|compile|export|import`."""
+`flask staff create|list|reset-2fa|rotate-totp-key`, `flask translate extract|update|compile|export|import`."""
 import contextlib
 import glob
 import os
@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from domain import admin, agreement_import, demo, documents, ratelimit, texts, worker
+from domain import admin, agreement_import, demo, documents, ratelimit, texts, totp_keys, worker
 from domain import scale as scale_data
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
@@ -142,6 +142,33 @@ def staff_list():
         click.echo(f"{member.email}\t{member.role}\t{member.name}\t{state}\tlast sign-in: {last}")
     if not members:
         click.echo("no staff members yet: flask staff create EMAIL --role admin --name NAME")
+
+
+@staff_cli.command("rotate-totp-key")
+def staff_rotate_totp_key():
+    """Encrypt every staff member's TOTP secret with a new key.
+
+    With the key file (instance/totp_key): a new key is made, every secret
+    is encrypted with it and the old key is removed from the file; running
+    app processes follow at their next use. With KEYFOB_TOTP_KEY: put the
+    new key first and the old one after it (comma-separated), restart the
+    app, run this, then remove the old key and restart again (docs/DEPLOY.md).
+    Nothing changes when a secret cannot be decrypted with the keys."""
+    with database.connection_context():
+        try:
+            if totp_keys.source() == "setting" and len(totp_keys.keys_now()) == 1:
+                raise click.ClickException(
+                    "KEYFOB_TOTP_KEY holds a single key: put a new key first and the current one "
+                    "after it, separated by a comma, restart the app processes, and run this "
+                    f"again. A new key: {totp_keys.new_key()}")
+            count, spare = staff_accounts.rotate_totp_key()
+        except totp_keys.TotpKeyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{_count(count, 'TOTP secret')} now encrypted with the first key of "
+               f"{totp_keys.describe()}")
+    if spare:
+        click.echo("no secret needs the other keys of KEYFOB_TOTP_KEY any more: remove them "
+                   "and restart the app processes")
 
 
 @staff_cli.command("reset-2fa")

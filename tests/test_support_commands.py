@@ -95,7 +95,7 @@ def test_reset_2fa_means_setting_up_the_app_again_and_signs_out(app, runner, db)
     assert f"{agent.email}: authenticator app and recovery codes cleared, 2 sessions ended" \
         in result.output
     member = Staff.get_by_id(agent.id)
-    assert member.totp_confirmed_at is None and member.totp_secret == ""
+    assert member.totp_confirmed_at is None and member.totp_secret_sealed == ""
     assert RecoveryCode.select().where(RecoveryCode.staff == agent.id).count() == 0
     for browser in (agent_client, other_browser):
         assert browser.get("/staff").location.endswith("/staff/login")
