@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
-from domain import documents, links, passwords, virus_scan
+from domain import documents, links, passwords, totp_keys, virus_scan
 from domain.db import init_database
 from domain.markets import MARKETS, load_markets
 from extensions import babel, csrf, login_manager
@@ -61,6 +61,9 @@ DEFAULTS = dict(
     LINK_ATTEMPTS_PER_AGREEMENT=(5, 86400),
     LINK_ATTEMPTS_PER_CLIENT=(30, 3600),
     DEVICE_REMEMBER_DAYS=90,
+    # What one customer may send to customer care: new messages, answers and
+    # service requests together, (count, seconds).
+    MESSAGES_PER_CUSTOMER=(20, 3600),
     # Message center attachments: PDF, JPEG, PNG, each at most this big.
     ATTACHMENT_MAX_BYTES=10 * 1024 * 1024,
     ATTACHMENT_MAX_COUNT=3,
@@ -76,6 +79,9 @@ DEFAULTS = dict(
     CLAMD_TIMEOUT=10,
     # The profile asks for the password again when it was typed longer ago.
     PROFILE_REAUTH_MINUTES=15,
+    # The Fernet key(s) that encrypt staff members' TOTP secrets, the one
+    # that encrypts first (domain.totp_keys); None: instance/totp_key.
+    TOTP_KEY=None,
     PASSWORD_HASH_TIME_COST=None,    # None: argon2-cffi's defaults
     PASSWORD_HASH_MEMORY_COST=None,
     SESSION_COOKIE_NAME="keyfob",
@@ -119,6 +125,9 @@ def create_app(test_config=None, instance_path=None):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
 
     virus_scan.check_config(app.config)
+    # The keys of the staff's TOTP secrets: TOTP_KEY, else instance/totp_key.
+    totp_keys.configure(app.config.get("TOTP_KEY"), app.instance_path)
+
     init_database(app.config["DATABASE_URL"])
     load_markets(app.config["MARKETS_FILE"])
     _check_public_urls(app.config)

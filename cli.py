@@ -1,6 +1,6 @@
 """Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
-send`, `flask accounts purge`, `flask agreements import`,
-`flask staff create|list`, `flask translate extract|update|compile|export|import`."""
+send`, `flask accounts purge|unlock`, `flask agreements import`,
+`flask staff create|list|reset-2fa|rotate-totp-key`, `flask translate extract|update|compile|export|import`."""
 import contextlib
 import glob
 import os
@@ -14,11 +14,12 @@ from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from domain import agreement_import, demo, documents, ratelimit, texts, worker
+from domain import admin, agreement_import, demo, documents, ratelimit, texts, totp_keys, worker
 from domain import scale as scale_data
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import backup_sqlite, database, upgrade
+from domain.markets import MARKETS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRANSLATIONS = os.path.join(HERE, "translations")
@@ -143,6 +144,49 @@ def staff_list():
         click.echo("no staff members yet: flask staff create EMAIL --role admin --name NAME")
 
 
+@staff_cli.command("rotate-totp-key")
+def staff_rotate_totp_key():
+    """Encrypt every staff member's TOTP secret with a new key.
+
+    With the key file (instance/totp_key): a new key is made, every secret
+    is encrypted with it and the old key is removed from the file; running
+    app processes follow at their next use. With KEYFOB_TOTP_KEY: put the
+    new key first and the old one after it (comma-separated), restart the
+    app, run this, then remove the old key and restart again (docs/DEPLOY.md).
+    Nothing changes when a secret cannot be decrypted with the keys."""
+    with database.connection_context():
+        try:
+            if totp_keys.source() == "setting" and len(totp_keys.keys_now()) == 1:
+                raise click.ClickException(
+                    "KEYFOB_TOTP_KEY holds a single key: put a new key first and the current one "
+                    "after it, separated by a comma, restart the app processes, and run this "
+                    f"again. A new key: {totp_keys.new_key()}")
+            count, spare = staff_accounts.rotate_totp_key()
+        except totp_keys.TotpKeyError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{_count(count, 'TOTP secret')} now encrypted with the first key of "
+               f"{totp_keys.describe()}")
+    if spare:
+        click.echo("no secret needs the other keys of KEYFOB_TOTP_KEY any more: remove them "
+                   "and restart the app processes")
+
+
+@staff_cli.command("reset-2fa")
+@click.argument("email")
+def staff_reset_2fa(email):
+    """A member lost their phone: clear their authenticator app and recovery
+    codes and sign them out everywhere; they set up an app again at their
+    next sign-in. Written to the security log."""
+    with database.connection_context():
+        member = staff_accounts.find(email)
+        if member is None:
+            raise click.ClickException(f"no staff member has the address {email.strip()!r}")
+        ended = staff_accounts.reset_second_factor(member, detail="flask staff reset-2fa")
+    click.echo(f"{member.email}: authenticator app and recovery codes cleared, "
+               f"{_count(ended, 'session')} ended; they set up an app again at their next "
+               "sign-in")
+
+
 @outbox_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep sending every few seconds.")
 @click.option("--every", default=5, show_default=True, help="Seconds between rounds with --loop.")
@@ -165,6 +209,37 @@ def accounts_purge():
         deleted = purge_expired_registrations()
         ratelimit.purge_old()
     click.echo(f"deleted {deleted} expired registrations")
+
+
+@accounts_cli.command("unlock")
+@click.argument("email")
+@click.option("--market", help="The customer's market (a key of config/markets.toml: ca, at, "
+                                "fr, us), when the address has an account in several.")
+def accounts_unlock(email, market):
+    """Unlock a customer locked after three wrong passwords, as an admin does
+    in the back office: they can sign in with their password again. Written
+    to the security log."""
+    if market is not None and market not in MARKETS:
+        raise click.ClickException(f"no market {market!r}: choose one of "
+                                   + ", ".join(sorted(MARKETS)))
+    with database.connection_context():
+        found = [customer for customer in admin.customers_by_address(email)
+                 if market is None or customer.market == market]
+        where = f" in market {market}" if market else ""
+        if not found:
+            raise click.ClickException(f"no customer has the address {email.strip()!r}{where}")
+        if len(found) > 1:
+            raise click.ClickException(
+                f"{email.strip()!r} has an account in several markets ("
+                + ", ".join(customer.market for customer in found)
+                + "): choose one with --market")
+        customer = found[0]
+        unlocked = admin.unlock_customer(customer.id, by=None, detail="flask accounts unlock")
+    if unlocked:
+        click.echo(f"customer {customer.id} ({customer.market}) is unlocked: they can sign in "
+                   "with their password again")
+    else:
+        click.echo(f"customer {customer.id} ({customer.market}) was not locked: nothing changed")
 
 
 @agreements_cli.command("import")

@@ -289,7 +289,8 @@ class Staff(BaseModel):
     name = CharField(max_length=100)
     role = CharField(max_length=16)                    # agent | marketer | admin
     password_hash = CharField(max_length=255)
-    totp_secret = CharField(max_length=64, default="")
+    # Fernet token of the TOTP secret (domain.totp_keys), never the secret.
+    totp_secret_sealed = CharField(max_length=255, default="")
     totp_confirmed_at = DateTimeField(null=True)       # set once the app showed a right code
     last_totp_step = BigIntegerField(default=0)        # a code works once
     active = BooleanField(default=True)

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from peewee import JOIN
 
 from domain import staff as staff_accounts
-from domain.accounts import find_customer
+from domain.accounts import email_key, find_customer
 from domain.db import database
 from domain.security_log import log_event
 from models import Customer, SecurityEvent, Staff
@@ -166,15 +166,24 @@ def customer_by_address(market, address):
     return find_customer(market, address)
 
 
-def unlock_customer(customer_id, by):
+def customers_by_address(address):
+    """The customers with exactly this address, one per market at most, for
+    an operator's command that is not told the market."""
+    return list(Customer.select().where(Customer.email_key == email_key(address))
+                .order_by(Customer.market))
+
+
+def unlock_customer(customer_id, by, detail=""):
     """Lift a customer's lock after too many wrong passwords; True when
-    the account was locked (or counting wrong passwords) and is not now."""
+    the account was locked (or counting wrong passwords) and is not now.
+    `by` is the admin, or None for an operator's command (`detail` then
+    says which)."""
     with database.atomic():
         unlocked = Customer.update(failed_logins=0, locked_at=None).where(
             Customer.id == customer_id,
             Customer.locked_at.is_null(False) | (Customer.failed_logins > 0)).execute() == 1
         if unlocked:
-            log_event("customer_unlocked_by_staff", customer=customer_id, staff=by)
+            log_event("customer_unlocked_by_staff", customer=customer_id, staff=by, detail=detail)
     return unlocked
 
 

@@ -6,7 +6,7 @@ member per role for the back office."""
 import os
 import tomllib
 
-from domain import agreement_import, documents, help, passwords
+from domain import agreement_import, documents, help, passwords, totp_keys
 from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
@@ -59,7 +59,8 @@ def load(if_empty=False):
         for role, email, name in STAFF_LOGINS:
             if Staff.get_or_none(Staff.email == email) is None:
                 Staff.create(email=email, name=name, role=role, password_hash=password_hash,
-                             totp_secret=STAFF_TOTP_SECRET, totp_confirmed_at=utcnow())
+                             totp_secret_sealed=totp_keys.seal(STAFF_TOTP_SECRET),
+                             totp_confirmed_at=utcnow())
     load_agreements()
     load_help()
     return LOGINS

@@ -7,6 +7,9 @@ in every way: their own table, sessions and lockout.
   is random and shown once.
 - Five wrong passwords in a row lock the account, counted in UPDATEs like
   customers' (domain.accounts), so parallel attempts are all counted.
+- The TOTP secret is kept encrypted (domain.totp_keys: Fernet, the keys
+  outside the database); `flask staff rotate-totp-key` re-encrypts every
+  one with a new key (rotate_totp_key).
 - A TOTP code is accepted in its 30-second step and the steps either side,
   and only once: the member's last step used is kept and only a later one
   passes (one UPDATE ... WHERE last_totp_step < step).
@@ -29,7 +32,7 @@ import pyotp
 from email_validator import EmailNotValidError
 from peewee import IntegrityError
 
-from domain import lockout, passwords, ratelimit
+from domain import lockout, passwords, ratelimit, totp_keys
 from domain.accounts import normalized_email
 from domain.clock import utcnow
 from domain.db import database
@@ -205,6 +208,17 @@ def _matching_step(secret, code):
     return None
 
 
+def has_secret(staff):
+    """True once a secret was made for the member (set up or pending)."""
+    return bool(staff.totp_secret_sealed)
+
+
+def totp_secret(staff):
+    """The member's secret in clear ("" when none was made); raises
+    totp_keys.KeyMismatch when the keys cannot open it."""
+    return totp_keys.unseal(staff.totp_secret_sealed) if staff.totp_secret_sealed else ""
+
+
 def _use_step(staff, step):
     """Claim `step` for this member; False when it, or a later one, was
     used already (a code seen over a shoulder, or a double submit)."""
@@ -218,32 +232,32 @@ def start_enrolment(staff):
     and a reload all show one."""
     if staff.totp_confirmed_at is not None:
         raise StaffError("the authenticator app is set up already")
-    if not staff.totp_secret:
+    if not staff.totp_secret_sealed:
         # Only where there is none: two tabs opening the page get one secret.
-        Staff.update(totp_secret=pyotp.random_base32()).where(
-            Staff.id == staff.id, Staff.totp_secret == "").execute()
-        staff.totp_secret = Staff.get_by_id(staff.id).totp_secret
-    return staff.totp_secret, otpauth_uri(staff)
+        Staff.update(totp_secret_sealed=totp_keys.seal(pyotp.random_base32())).where(
+            Staff.id == staff.id, Staff.totp_secret_sealed == "").execute()
+        staff.totp_secret_sealed = Staff.get_by_id(staff.id).totp_secret_sealed
+    return totp_secret(staff), otpauth_uri(staff)
 
 
 def otpauth_uri(staff):
     """What the QR code holds: the secret, the issuer and the address."""
-    return pyotp.TOTP(staff.totp_secret).provisioning_uri(name=staff.email, issuer_name=ISSUER)
+    return pyotp.TOTP(totp_secret(staff)).provisioning_uri(name=staff.email, issuer_name=ISSUER)
 
 
 def confirm_enrolment(staff, code):
     """True when `code` comes from the app set up with the pending secret:
     from now on this member signs in with TOTP. Recovery codes of an earlier
     enrolment are deleted; issue_recovery_codes() makes the new ones."""
-    if staff.totp_confirmed_at is not None or not staff.totp_secret:
+    if staff.totp_confirmed_at is not None or not staff.totp_secret_sealed:
         return False
-    step = _matching_step(staff.totp_secret, code)
+    step = _matching_step(totp_secret(staff), code)
     if step is None or not _use_step(staff, step):
         return False
     with database.atomic():
         confirmed = Staff.update(totp_confirmed_at=utcnow()).where(
             Staff.id == staff.id, Staff.totp_confirmed_at.is_null(),
-            Staff.totp_secret == staff.totp_secret).execute() == 1
+            Staff.totp_secret_sealed == staff.totp_secret_sealed).execute() == 1
         if confirmed:
             RecoveryCode.delete().where(RecoveryCode.staff == staff.id).execute()
     return confirmed
@@ -253,18 +267,62 @@ def verify_code(staff, code):
     """True for a right TOTP code not used before."""
     if staff.totp_confirmed_at is None:
         return False
-    step = _matching_step(staff.totp_secret, code)
+    step = _matching_step(totp_secret(staff), code)
     return step is not None and _use_step(staff, step)
 
 
-def reset_second_factor(staff, by=None):
-    """A lost phone (an admin's decision): the member sets up an app again
-    at the next sign-in; recovery codes and open sessions end."""
+def reset_second_factor(staff, by=None, detail=""):
+    """A lost phone (an admin's or an operator's decision): the member sets
+    up an app again at the next sign-in; recovery codes and open sessions
+    end. Returns how many sessions ended."""
     with database.atomic():
-        Staff.update(totp_secret="", totp_confirmed_at=None).where(Staff.id == staff.id).execute()
+        Staff.update(totp_secret_sealed="", totp_confirmed_at=None).where(
+            Staff.id == staff.id).execute()
         RecoveryCode.delete().where(RecoveryCode.staff == staff.id).execute()
-        end_all(staff.id)
-        _log_change("staff_second_factor_reset", staff, by)
+        ended = end_all(staff.id)
+        _log_change("staff_second_factor_reset", staff, by, detail)
+    return ended
+
+
+def reseal_all(keys=None):
+    """Encrypt every member's secret with the first of `keys` (default: the
+    keys in force); the number of secrets. All are opened before any is
+    written: when one cannot be, KeyMismatch and nothing changed."""
+    rows = list(Staff.select(Staff.id, Staff.totp_secret_sealed)
+                .where(Staff.totp_secret_sealed != "").order_by(Staff.id))
+    sealed = [(row.id, row.totp_secret_sealed, totp_keys.reseal(row.totp_secret_sealed, keys))
+              for row in rows]
+    with database.atomic():
+        for staff_id, before, after in sealed:
+            # A secret made or reset meanwhile is left as its writer left it.
+            Staff.update(totp_secret_sealed=after).where(
+                Staff.id == staff_id, Staff.totp_secret_sealed == before).execute()
+    return len(sealed)
+
+
+def rotate_totp_key():
+    """Re-encrypt every secret with a new key. With the key file
+    (instance/totp_key): a new key is written first in it, every secret is
+    encrypted with it, and the old keys leave the file; running processes
+    read the file again at their next use. With the TOTP_KEY setting, which
+    only the operator can change: every secret is encrypted with its first
+    key. Returns (secrets re-encrypted, keys still there that no secret
+    needs)."""
+    if totp_keys.source() == "setting":
+        keys = totp_keys.keys_now()
+        return reseal_all(keys), len(keys) - 1
+    old = totp_keys.keys_now()
+    for (token,) in Staff.select(Staff.totp_secret_sealed).where(
+            Staff.totp_secret_sealed != "").tuples():
+        totp_keys.unseal(token, old)        # every one opens, before the file changes
+    new = totp_keys.new_key()
+    totp_keys.write_file([new, *old])
+    count = reseal_all([new, *old])
+    totp_keys.write_file([new])
+    # A secret written meanwhile by a process that had read the file just
+    # before it changed: encrypted with the new key too.
+    reseal_all([new, *old])
+    return count, 0
 
 
 # --- recovery codes ------------------------------------------------------------

@@ -76,6 +76,16 @@ def refusal_message(refused):
              name=refused.name)
 
 
+def sending_limit_message(verdict):
+    """A message refused by the customer's limit (views.web.message_limit):
+    when to send it again. The page keeps what was typed."""
+    minutes = max(1, -(-verdict.retry_after // 60))
+    return ngettext("You have sent us many messages in a short time. Wait %(num)s minute, "
+                    "then send this one again.",
+                    "You have sent us many messages in a short time. Wait %(num)s minutes, "
+                    "then send this one again.", minutes)
+
+
 # Each form declares its fields in page order (the error summary follows it);
 # these make the shared ones.
 def body_field(label):

@@ -30,7 +30,9 @@ def fresh_database_url(tmp_path):
     return TEST_DATABASE_URL
 
 
-def make_app(tmp_path, **overrides):
+def make_app(tmp_path, migrate=True, **overrides):
+    """An app on a fresh database; migrate=False leaves the schema to the
+    test (tests of a migration)."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test secret key",
@@ -47,7 +49,8 @@ def make_app(tmp_path, **overrides):
     }
     config.update(overrides)
     app = create_app(config, instance_path=str(tmp_path / "instance"))
-    upgrade()
+    if migrate:
+        upgrade()
     return app
 
 

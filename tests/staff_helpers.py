@@ -9,14 +9,15 @@ now (the app's clock, which the `clock` fixture moves). A code works once
 per member: sign the same member in twice and fresh_code() takes the next
 step's code, which the app also accepts.
 
-staff_member() uses only the models, so the browser tests' server helper
-can call it with the models bound to the server's database."""
+staff_member() uses only the models and the TOTP keys, so the browser
+tests' server helper can call it with the models bound to the server's
+database and the keys set to the server's."""
 import re
 import uuid
 
 import pyotp
 
-from domain import passwords, staff as staff_accounts
+from domain import passwords, staff as staff_accounts, totp_keys
 from domain.clock import utcnow
 from models import Staff
 
@@ -30,7 +31,8 @@ def staff_member(role="agent", email=None, password=STAFF_PASSWORD, name="Sam St
     secret = pyotp.random_base32() if enrolled else ""
     staff = Staff.create(email=(email or f"staff-{uuid.uuid4().hex[:10]}@keyfob.example").lower(),
                          name=name, role=role, password_hash=passwords.hash_password(password),
-                         totp_secret=secret, totp_confirmed_at=utcnow() if enrolled else None)
+                         totp_secret_sealed=totp_keys.seal(secret) if secret else "",
+                         totp_confirmed_at=utcnow() if enrolled else None)
     return staff, password, pyotp.TOTP(secret) if enrolled else None
 
 

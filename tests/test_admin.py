@@ -383,7 +383,7 @@ def test_resetting_the_second_factor_means_setting_up_the_app_again(app, admin_c
     assert "will set up an authenticator app at the next sign-in" in page(
         admin_client.get(response.location))
     assert agent_client.get("/staff").location.endswith("/staff/login")
-    assert fresh(agent).totp_confirmed_at is None and fresh(agent).totp_secret == ""
+    assert fresh(agent).totp_confirmed_at is None and fresh(agent).totp_secret_sealed == ""
     assert RecoveryCode.select().where(RecoveryCode.staff == agent.id).count() == 0
     assert password_step(agent_client, agent.email, password).location.endswith(
         "/staff/second-factor/setup")

@@ -673,12 +673,119 @@ def test_any_input_is_answered_without_a_server_error(app, client, outbox, db, f
         assert answer.status_code in (303, 422), answer.status_code
 
 
+# --- how much a customer may send --------------------------------------------------------------
+
+SENDING_LIMIT = ("You have sent us many messages in a short time. Wait %(num)s minute, then send "
+                 "this one again.",
+                 "You have sent us many messages in a short time. Wait %(num)s minutes, then send "
+                 "this one again.")
+
+
+def limited_customer(custom_app, count, seconds=3600):
+    """A signed-in customer with one agreement, on an app that lets one
+    customer send `count` messages in `seconds`; (app, client, agreement)."""
+    app = custom_app(MESSAGES_PER_CUSTOMER=(count, seconds))
+    client = app.test_client()
+    (agreement,) = signed_in_with(client, Outbox(app.config["MAIL_OUTBOX_DIR"]))
+    return app, client, agreement
+
+
+def test_a_new_message_over_the_limit_gets_429_and_keeps_what_was_typed(custom_app, clock):
+    clock.set_now(datetime(2026, 3, 2, 9, 0))
+    app, client, agreement = limited_customer(custom_app, 2, seconds=20 * 60)
+    for n in range(2):
+        thread_id_of(compose(client, agreement, body=f"Frage {n}"))
+
+    clock.set_now(datetime(2026, 3, 2, 9, 12))
+    for headers in ({}, {"HX-Request": "true"}):
+        response = compose(client, agreement, attach=[("a.pdf", PDF)], body=TYPED,
+                           topic="documents", headers=headers)
+        assert response.status_code == 429
+        assert response.headers["Retry-After"] == str(8 * 60)
+        assert error_at(response, "body") == shown(client, SENDING_LIMIT, num=8)
+        assert errors(response) == [error_at(response, "body")]
+        assert field_value(response, "body") == TYPED
+        assert checked(response, "topic") == ["documents"]
+        assert checked(response, "agreement") == [str(agreement.id)]
+        # The file could not be kept: the page says to add it again.
+        assert shown(client, "Add your files again before you send.") in text_of(response)
+    assert response.get_data(as_text=True).lstrip().startswith("<title>")      # the fragment
+    assert Thread.select().count() == 2 and Message.select().count() == 2
+    assert stored_files(app) == []
+
+    # A new window: the same message goes.
+    clock.set_now(datetime(2026, 3, 2, 9, 20, 1))
+    thread_id_of(compose(client, agreement, body=TYPED))
+    assert Message.select().order_by(Message.id.desc()).get().body == TYPED
+
+
+def test_answers_count_with_new_messages_toward_the_limit(custom_app, clock):
+    clock.set_now(datetime(2026, 3, 2, 9, 0))
+    app, client, agreement = limited_customer(custom_app, 3, seconds=600)
+    thread = Thread.get_by_id(thread_id_of(compose(client, agreement)))
+    for _ in range(2):
+        assert reply(client, thread).status_code == 303
+
+    clock.set_now(datetime(2026, 3, 2, 9, 9, 30))
+    response = reply(client, thread, TYPED)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+    assert error_at(response, "body") == shown(client, SENDING_LIMIT, num=1)
+    assert field_value(response, "body") == TYPED
+    assert 'class="conversation"' in response.get_data(as_text=True)
+    assert Message.select().count() == 3
+    # One customer's limit is theirs alone.
+    other = app.test_client()
+    (theirs,) = signed_in_with(other, Outbox(app.config["MAIL_OUTBOX_DIR"]),
+                               email="ben.huber@example.com")
+    thread_id_of(compose(other, theirs))
+
+
+def test_a_service_request_counts_toward_the_limit_too(custom_app):
+    app, client, agreement = limited_customer(custom_app, 1)
+    thread_id_of(compose(client, agreement))
+    url = f"/{LANG}/service-requests/payment_date/{agreement.id}"
+    response = client.post(url, data={"day": "15", "note": TYPED})
+    assert response.status_code == 429 and 3590 <= int(response.headers["Retry-After"]) <= 3600
+    page = response.get_data(as_text=True)
+    assert shown(client, SENDING_LIMIT, num=60) in html.unescape(page)
+    assert 'class="error-summary"' in page
+    assert field_value(response, "note") == TYPED and 'value="15"' in page
+    assert Thread.select().count() == 1
+
+
+def test_messages_sent_at_once_are_counted_exactly(custom_app):
+    app, client, agreement = limited_customer(custom_app, 4)
+    thread = Thread.get_by_id(thread_id_of(compose(client, agreement)))
+    database.close()
+    tries = 12
+    barrier = threading.Barrier(tries)
+    statuses = []
+
+    def answer(n):
+        try:
+            barrier.wait(timeout=30)
+            statuses.append(reply(client, thread, f"Antwort {n}").status_code)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(tries)]
+    for each in threads:
+        each.start()
+    for each in threads:
+        each.join(timeout=60)
+    assert sorted(statuses) == [303] * 3 + [429] * 9
+    assert Message.select().count() == 4
+
+
 # --- many at once -----------------------------------------------------------------------------------
 
 WRITERS, PER_WRITER = 5, 40
 
 
-def test_200_messages_written_at_the_same_time_are_all_stored(app, outbox, db):
+def test_200_messages_written_at_the_same_time_are_all_stored(custom_app):
+    # Each writer may send exactly as many as it writes.
+    app = custom_app(MESSAGES_PER_CUSTOMER=(PER_WRITER, 3600))
+    outbox = Outbox(app.config["MAIL_OUTBOX_DIR"])
     writers = []
     for n in range(WRITERS):
         client = app.test_client()

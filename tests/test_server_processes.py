@@ -80,6 +80,8 @@ def gunicorn(tmp_path):
         "KEYFOB_SMS_OUTBOX_DIR": str(tmp_path / "sms"),
         "KEYFOB_ATTACHMENTS_DIR": str(tmp_path / "attachments"),
         "KEYFOB_RATE_LIMIT_LOGIN_PER_CLIENT": "[10000, 900]",
+        # Each customer writes 40 messages here, more than an hour allows.
+        "KEYFOB_MESSAGES_PER_CUSTOMER": "[10000, 3600]",
     })
     log = open(tmp_path / "gunicorn.log", "wb")
     process = subprocess.Popen(

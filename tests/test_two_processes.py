@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORD, Outbox, make_app
-from domain import messages, passwords, texts
+from domain import messages, passwords, texts, totp_keys
 from domain.accounts import MAX_FAILED_LOGINS, email_key
 from domain.clock import utcnow
 from domain.db import database
@@ -52,6 +52,9 @@ class Server:
         env.update({
             "DATABASE_URL": database_url,
             "KEYFOB_SECRET_KEY": "two processes test secret",
+            # Like SECRET_KEY, the same on every machine (docs/DEPLOY.md): this
+            # process's, which encrypted the TOTP secrets of the staff made here.
+            "KEYFOB_TOTP_KEY": ",".join(totp_keys.keys_now()),
             "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
             "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
             "KEYFOB_MAIL_OUTBOX_DIR": str(self.mail),

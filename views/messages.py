@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain import attachments, messages
-from forms.messages import ACCEPT, ComposeForm, ReplyForm, file_limits, topic_label
+from forms.messages import (ACCEPT, ComposeForm, ReplyForm, file_limits, sending_limit_message,
+                            topic_label)
 from models import Attachment, Message, Thread
 from views.cache import cached_page
 from views.device import device_required
 from views.service import customer_agreements
-from views.web import chosen_site, redirect_to, render_page, wants_fragment
+from views.web import (chosen_site, message_limit, redirect_to, render_page, retry_after,
+                       wants_fragment)
 
 bp = Blueprint("messages", __name__, url_prefix="/<lang>/messages")
 
@@ -75,12 +77,30 @@ def inbox():
 def compose():
     form = ComposeForm(chosen_site().market.message_topics, customer_agreements(),
                        sender={"customer": current_user.id})
+    verdict = None
     if form.validate_on_submit():
-        thread = messages.open_thread(current_user, form.chosen_agreement, form.topic.data,
-                                      form.body.data, form.uploads)
-        return redirect_to("messages.sent", thread_id=thread.id)
-    return render_page("messages/compose.html", status=form.error_status(), form=form,
-                       body_max=messages.BODY_MAX, accept=ACCEPT, file_limits=file_limits())
+        verdict = within_limit(form)
+        if verdict.allowed:
+            thread = messages.open_thread(current_user, form.chosen_agreement, form.topic.data,
+                                          form.body.data, form.uploads)
+            return redirect_to("messages.sent", thread_id=thread.id)
+    return refused_or(verdict, render_page(
+        "messages/compose.html", status=form.error_status(), form=form,
+        body_max=messages.BODY_MAX, accept=ACCEPT, file_limits=file_limits()))
+
+
+def within_limit(form):
+    """Count the message the form sends; over the customer's limit, the
+    form gets the error at its text, which the page shows again as typed."""
+    verdict = message_limit()
+    if not verdict.allowed:
+        form.body.errors.append(sending_limit_message(verdict))
+    return verdict
+
+
+def refused_or(verdict, answer):
+    """The page shown again: 429 with Retry-After when the limit refused it."""
+    return retry_after(answer, verdict) if verdict is not None and not verdict.allowed else answer
 
 
 @bp.route("/<id:thread_id>/sent")
@@ -112,11 +132,14 @@ def thread(thread_id):
 def reply(thread_id):
     thread = owned_thread(thread_id)
     form = ReplyForm(sender={"customer": current_user.id})
+    verdict = None
     if form.validate_on_submit():
-        messages.customer_reply(thread, form.body.data, form.uploads)
-        flash(_("Your answer is sent."), "info")
-        return redirect_to("messages.thread", thread_id=thread.id)
-    return show_thread(thread, form, status=form.error_status())
+        verdict = within_limit(form)
+        if verdict.allowed:
+            messages.customer_reply(thread, form.body.data, form.uploads)
+            flash(_("Your answer is sent."), "info")
+            return redirect_to("messages.thread", thread_id=thread.id)
+    return refused_or(verdict, show_thread(thread, form, status=form.error_status()))
 
 
 @bp.route("/<id:thread_id>/read", methods=["POST"])

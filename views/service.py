@@ -6,11 +6,12 @@ from flask_login import current_user
 
 from domain import service
 from domain.ids import parse_id
+from forms.messages import sending_limit_message
 from forms.service import DETAIL_FORMS, DOCUMENT_LABELS, NOTE_MAX, REQUEST_LABELS, RequestChoiceForm
 from models import Agreement, Thread
 from views.agreements import owned_agreement
 from views.device import device_required
-from views.web import chosen_site, redirect_to, render_page
+from views.web import chosen_site, message_limit, redirect_to, render_page, retry_after
 
 bp = Blueprint("service", __name__, url_prefix="/<lang>/service-requests")
 
@@ -39,15 +40,22 @@ def details(kind, agreement_id):
         abort(404)
     agreement = owned_agreement(agreement_id)
     form = DETAIL_FORMS[kind]()
+    problem = None
     if form.validate_on_submit():
-        document = getattr(form, "document", None)
-        body = service.request_text(kind, form.data,
-                                    DOCUMENT_LABELS[document.data] if document else None)
-        thread = service.open_request(current_user, agreement, kind, body)
-        return redirect_to("service.sent", thread_id=thread.id)
-    return render_page("service/details.html", status=422 if form.errors else 200, form=form,
-                       kind=kind, title=REQUEST_LABELS[kind], agreement=agreement,
-                       note_max=NOTE_MAX)
+        # A request is a message to customer care: it counts toward the
+        # customer's limit with their messages and answers.
+        verdict = message_limit()
+        if verdict.allowed:
+            document = getattr(form, "document", None)
+            body = service.request_text(kind, form.data,
+                                        DOCUMENT_LABELS[document.data] if document else None)
+            thread = service.open_request(current_user, agreement, kind, body)
+            return redirect_to("service.sent", thread_id=thread.id)
+        problem = sending_limit_message(verdict)
+    answer = render_page("service/details.html", status=422 if form.errors else 200, form=form,
+                         kind=kind, title=REQUEST_LABELS[kind], agreement=agreement,
+                         note_max=NOTE_MAX, problem=problem, refused=problem is not None)
+    return retry_after(answer, verdict) if problem else answer
 
 
 @bp.route("/<id:thread_id>/sent")

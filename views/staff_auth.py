@@ -12,6 +12,7 @@ Staff pages have no language in their URL: they are in the language of the
 office's own layout (render_page(..., back_office=True)).
 """
 import io
+import logging
 from functools import wraps
 
 import segno
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from domain import staff as staff_accounts
+from domain import staff as staff_accounts, totp_keys
 from domain.security_log import log_event
 from forms.auth import ButtonForm, LoginForm
 from forms.staff import RecoveryCodeForm, TotpForm
@@ -28,6 +29,7 @@ from views.web import (STAFF_SESSION, client_address, rate_limited, redirect_to,
                        too_many_requests)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+log = logging.getLogger(__name__)
 
 ROLE_LABELS = {"agent": _l("Agent"), "marketer": _l("Marketer"), "admin": _l("Admin")}
 
@@ -118,6 +120,15 @@ def _wrong_code(staff, row, template, form, problem, **context):
                        **context)
 
 
+@bp.errorhandler(totp_keys.TotpKeyError)
+def _keys_unusable(error):
+    """A member's TOTP secret that the configured keys cannot open (a key
+    changed or lost): never taken for a wrong code nor let through. The
+    member is told it is not their fault, the operator the cause."""
+    log.error("a staff member cannot complete the second factor: %s", error)
+    return render_page("staff/keys_unusable.html", status=503, back_office=True)
+
+
 # --- pages ------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -172,7 +183,7 @@ def qr():
     if loaded is None or loaded[1].second_factor_at is not None:
         abort(404)
     staff = loaded[0]
-    if staff.totp_confirmed_at is not None or not staff.totp_secret:
+    if staff.totp_confirmed_at is not None or not staff_accounts.has_secret(staff):
         abort(404)
     svg = io.BytesIO()
     segno.make(staff_accounts.otpauth_uri(staff), error="m").save(

@@ -233,6 +233,20 @@ def email_rate_limits(address):
             rate_limited("email-client", client_address(), "RATE_LIMIT_EMAIL_PER_CLIENT")]
 
 
+def message_limit():
+    """Count one message the signed-in customer sends to customer care (a
+    new message, an answer, a service request: MESSAGES_PER_CUSTOMER counts
+    them together); the Verdict."""
+    return rate_limited("customer-messages", current_user.id, "MESSAGES_PER_CUSTOMER")
+
+
+def retry_after(answer, verdict):
+    """A page (render_page's answer) refused by a rate limit: 429, and when
+    to try again."""
+    body, _status = answer
+    return body, 429, {"Retry-After": str(verdict.retry_after)}
+
+
 def too_many_requests(verdict):
     minutes = max(1, -(-verdict.retry_after // 60))
     body, _status = render_page("errors/too_many.html", minutes=minutes,

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -110,9 +111,11 @@ class Server:
         (email, password, TOTP secret, "" when their app is not set up)."""
         from peewee import SqliteDatabase
 
+        from domain import totp_keys
         from domain.db import SQLITE_PRAGMAS
         from models import Staff
         from staff_helpers import staff_member
+        totp_keys.configure(self.env["KEYFOB_TOTP_KEY"], None)
         db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
         with db.bind_ctx([Staff]), db.connection_context():
             staff, password, totp = staff_member(role, enrolled=enrolled)
@@ -233,6 +236,8 @@ def server(tmp_path_factory):
         "KEYFOB_PUBLIC_URL": f"http://127.0.0.1:{port}",
         # The pages, not the scanner (tests/test_virus_scan.py has a real clamd).
         "KEYFOB_VIRUS_SCAN": "off",
+        # Known here too: make_staff() encrypts its members' TOTP secrets.
+        "KEYFOB_TOTP_KEY": Fernet.generate_key().decode(),
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
         # Every test comes from 127.0.0.1: the per-client limits (30 logins,
