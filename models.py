@@ -153,6 +153,9 @@ class OutboxMessage(BaseModel):
     last_error = TextField(default="")
     # Carries a one-time code: its text is erased once sent.
     sensitive = BooleanField(default=False)
+    # The From's display name: the brand as the recipient's variant names it
+    # ("" for MAIL_FROM's own name).
+    sender_name = CharField(max_length=100, default="")
 
     class Meta:
         indexes = ((("sent_at", "next_attempt_at"), False),)

@@ -16,7 +16,7 @@ from domain import devices, lockout, outbox, passwords, sessions
 from domain.clock import utcnow
 from domain.db import database
 from domain.links import customer_link
-from domain.markets import MARKETS, SITES, site_code
+from domain.markets import customer_site
 from domain.security_log import log_event
 from domain.tokens import digest, new_secret
 from models import Customer, ResetRequest, Token
@@ -46,7 +46,7 @@ def mail_customer(customer, template, subject, recipient=None, **context):
     """Queue e-mail `template` for the customer, in their language and with
     their market's brand; to `recipient` when it is not their address (a
     new address being confirmed, the old one being told)."""
-    site = SITES[site_code(customer.locale)]
+    site = customer_site(customer)
     outbox.enqueue_mail(recipient or customer.email, template, customer.locale, subject,
                         customer=customer, market=site.market, site=site, **context)
 
@@ -81,7 +81,7 @@ def _reset_lifetime():
 def send_activation(customer):
     secret = issue_token(customer, "activate", _activation_lifetime())
     mail_customer(customer, "activation", _l("Activate your %(brand)s account",
-                                     brand=MARKETS[customer.market].brand),
+                                     brand=customer_site(customer).market.brand),
           link=customer_link("register.activate", customer, token=secret),
           hours=current_app.config["ACTIVATION_HOURS"])
 
@@ -93,7 +93,7 @@ def send_existing_account_notice(customer):
     trusting the password typed by whoever registered first."""
     secret = issue_token(customer, "reset", _reset_lifetime())
     mail_customer(customer, "existing_account", _l("You already have a %(brand)s account",
-                                           brand=MARKETS[customer.market].brand),
+                                           brand=customer_site(customer).market.brand),
           link=customer_link("auth.reset_link", customer, token=secret),
           login_link=customer_link("auth.login", customer))
 
@@ -209,7 +209,7 @@ def authenticate(market, address, password):
             if lockout.record_failure(Customer, customer.id, MAX_FAILED_LOGINS):
                 log_event("locked", customer)
                 mail_customer(customer, "locked", _l("Your %(brand)s account is locked",
-                                              brand=MARKETS[customer.market].brand),
+                                              brand=customer_site(customer).market.brand),
                       reset_link=customer_link("auth.forgot_password", customer),
                       attempts=MAX_FAILED_LOGINS)
             else:
@@ -259,7 +259,7 @@ def answer_reset_requests(limit=100):
                 continue
             secret = issue_token(customer, "reset", _reset_lifetime())
             mail_customer(customer, "reset", _l("Reset your %(brand)s password",
-                                                brand=MARKETS[customer.market].brand),
+                                                brand=customer_site(customer).market.brand),
                           link=customer_link("auth.reset_link", customer, token=secret),
                           minutes=current_app.config["RESET_MINUTES"])
             log_event("reset_requested", customer)
@@ -289,6 +289,6 @@ def reset_password(token, new_password):
         devices.revoke_all(customer.id)       # whoever reset it may not be the one they trusted
         log_event("password_reset", customer)
         mail_customer(customer, "password_changed", _l("Your %(brand)s password was changed",
-                                               brand=MARKETS[customer.market].brand),
+                                               brand=customer_site(customer).market.brand),
               login_link=customer_link("auth.login", customer))
     return True

@@ -114,7 +114,8 @@ def _check_send_limits(customer, agreement, client):
 
 def _deliver(row, code, locale):
     log_event(f"{row.purpose}_code_sent", row.customer_id, row.channel)
-    market = MARKETS[row.customer.market]
+    site = SITES[site_code(locale)]
+    market = site.market        # its brand as the customer's language names it
     context = dict(code=code, brand=market.brand, minutes=current_app.config["CODE_MINUTES"],
                    purpose=row.purpose)
     if row.channel == "sms":
@@ -123,7 +124,7 @@ def _deliver(row, code, locale):
         outbox.enqueue_mail(row.destination, "code", locale,
                             _l("Your %(brand)s security code", brand=market.brand),
                             sensitive=True, market=market, customer=row.customer,
-                            site=SITES[site_code(locale)], **context)
+                            site=site, **context)
 
 
 def send(purpose, customer, channel, destination, locale, client, agreement=None):

@@ -4,6 +4,7 @@ A site is one language variant of one market; its URL code is the locale in
 lower case with a hyphen (fr_CA -> fr-ca), so /fr-ca/login and /en-ca/login are
 the same page of the Canadian market in two languages.
 """
+import dataclasses
 import functools
 import re
 import tomllib
@@ -38,6 +39,9 @@ class Market:
     support_email: str
     brand_color: str
     support_hours: dict = field(default_factory=dict)
+    # The brand as each language names it where it differs (Canada's French
+    # customers know "Services financiers MINI"); a site's market carries it.
+    brand_by_locale: dict = field(default_factory=dict)
     # The market's own public URL where it lives on a domain of its own
     # (links in e-mails and texts, domain.links); "": the site-wide PUBLIC_URL.
     public_url: str = ""
@@ -105,6 +109,12 @@ def site_code(locale):
     return locale.lower().replace("_", "-")
 
 
+def customer_site(customer):
+    """The site a customer uses: their market in their language (its brand
+    as that language names it)."""
+    return SITES[site_code(customer.locale)]
+
+
 def load_markets(path):
     """Read the markets file; called once by create_app()."""
     with open(path, "rb") as f:
@@ -134,9 +144,15 @@ def load_markets(path):
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):
             raise ValueError(f"market {key}: brand_color must look like #1f4e79")
         market = Market(key=key, **entry)
+        unknown = set(market.brand_by_locale) - set(market.locales)
+        if unknown:
+            raise ValueError(f"market {key}: brand_by_locale names locales it does not serve {sorted(unknown)}")
         MARKETS[key] = market
         for locale in market.locales:
-            SITES[site_code(locale)] = Site(site_code(locale), locale, market)
+            # Each site sees the market under the brand its language uses:
+            # pages, e-mails and texts all read site.market.brand.
+            local = dataclasses.replace(market, brand=market.brand_by_locale.get(locale, market.brand))
+            SITES[site_code(locale)] = Site(site_code(locale), locale, local)
     return MARKETS
 
 

@@ -14,7 +14,7 @@ from domain import accounts, attachments
 from domain.clock import utcnow
 from domain.db import database
 from domain.links import customer_link
-from domain.markets import MARKETS
+from domain.markets import customer_site
 from models import Agreement, Attachment, Customer, Message, Thread
 
 BODY_MAX = 2000
@@ -68,7 +68,7 @@ def notify_customer(customer, thread):
     link = customer_link("messages.thread", customer, thread_id=thread.id)
     accounts.mail_customer(customer, "new_message",
                            _l("You have a new message from %(brand)s",
-                              brand=MARKETS[customer.market].brand), link=link)
+                              brand=customer_site(customer).market.brand), link=link)
 
 
 def mark_read(thread):

@@ -25,7 +25,7 @@ import smtplib
 import ssl
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
@@ -59,9 +59,11 @@ def enqueue_mail(recipient, template, locale, subject, sensitive=False, **contex
     `locale` (for context["site"], when given) and queue it. `subject` is a
     lazy_gettext string, translated here. Call inside the transaction of
     the change."""
-    with rendering_for(locale, context.get("site")):
+    site = context.get("site")
+    with rendering_for(locale, site):
         message = OutboxMessage.create(
             recipient=recipient,
+            sender_name=site.market.brand if site is not None else "",
             subject=str(subject),
             body_text=render_template(f"email/{template}.txt", **context),
             body_html=render_template(f"email/{template}.html", **context),
@@ -159,7 +161,11 @@ def failure(error):
 
 
 def build_email(message, sender_address):
+    """The e-mail of an outbox row; From is MAIL_FROM's address under the
+    name of the brand the recipient knows, where the row names one."""
     email = EmailMessage()
+    if message.sender_name:
+        sender_address = formataddr((message.sender_name, parseaddr(sender_address)[1]))
     email["From"] = sender_address
     email["To"] = message.recipient
     email["Subject"] = message.subject

@@ -26,7 +26,7 @@ from domain.accounts import LoginResult, TokenState, email_key, find_customer
 from domain.clock import utcnow
 from domain.db import database
 from domain.links import customer_link
-from domain.markets import MARKETS
+from domain.markets import MARKETS, customer_site
 from domain.security_log import log_event
 from models import Customer, Token
 
@@ -163,7 +163,7 @@ def request_email_change(customer, new_address):
     When the new address belongs to another account of the market, no link
     is sent and its owner hears nothing; everything else (the page, the note
     to the current address) is the same."""
-    brand = MARKETS[customer.market].brand
+    brand = customer_site(customer).market.brand
     with database.atomic():
         if find_customer(customer.market, new_address) is None:
             secret = accounts.issue_token(customer, "email", timedelta(hours=EMAIL_CHANGE_HOURS),
@@ -228,7 +228,7 @@ def confirm_email_change(secret, market):
         log_event("email_changed", customer)
         accounts.mail_customer(
             customer, "email_changed",
-            _l("Your %(brand)s e-mail address was changed", brand=MARKETS[customer.market].brand),
+            _l("Your %(brand)s e-mail address was changed", brand=customer_site(customer).market.brand),
             recipient=old_address, new_address=codes.mask_email(new_address),
             login_link=customer_link("auth.login", customer))
     return EmailChange.CHANGED
@@ -255,7 +255,7 @@ def change_password(customer, new_password):
         log_event("password_changed", customer)
         accounts.mail_customer(
             customer, "password_changed",
-            _l("Your %(brand)s password was changed", brand=MARKETS[customer.market].brand),
+            _l("Your %(brand)s password was changed", brand=customer_site(customer).market.brand),
             login_link=customer_link("auth.login", customer))
     return key
 

@@ -51,7 +51,7 @@ def test_email_is_queued_with_the_change_and_written_as_eml(client, outbox, db):
     message = OutboxMessage.get()
     assert message.sent_at is not None and message.attempts == 1
     eml = outbox.last()
-    assert eml["From"] == "Keyfob <no-reply@keyfob.example>"
+    assert eml["From"] == "MINI Financial Services <no-reply@keyfob.example>"   # the brand, not Keyfob
     assert eml.get_body(("plain",)) is not None and eml.get_body(("html",)) is not None
 
 

@@ -541,7 +541,7 @@ def test_language_change_leads_to_the_profile_in_it_and_to_e_mails_in_it(client,
     client.post("/en-ca/profile/password",
                 data={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     mail = outbox.last(EMAIL)
-    assert mail["Subject"] == "Votre mot de passe MINI Financial Services a été modifié"
+    assert mail["Subject"] == "Votre mot de passe Services financiers MINI a été modifié"
     assert '<html lang="fr-CA">' in outbox.html(mail)
     assert "/fr-ca/login" in outbox.text(mail)
 
