@@ -30,6 +30,7 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 
+from domain import sms
 from domain.clock import utcnow
 from models import OutboxMessage
 
@@ -76,7 +77,7 @@ def enqueue_sms(phone, template, locale, sensitive=True, **context):
     """Render templates/sms/<name>.txt in `locale` and queue it for `phone`
     (E.164). Call inside the transaction of the change."""
     with force_locale(locale):
-        text = render_template(f"sms/{template}.txt", **context).strip()
+        text = sms.for_gsm(render_template(f"sms/{template}.txt", **context).strip())
     return OutboxMessage.create(channel="sms", recipient=phone, subject="",
                                 body_text=text, sensitive=sensitive)
 
