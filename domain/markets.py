@@ -42,6 +42,15 @@ class Market:
     # The brand as each language names it where it differs (Canada's French
     # customers know "Services financiers MINI"); a site's market carries it.
     brand_by_locale: dict = field(default_factory=dict)
+    # How a language writes the support number where it differs from the
+    # country's national format: "1-XXX-XXX-XXXX", each X the next digit of
+    # the national number (North America's toll-free numbers).
+    support_phone_layout: dict = field(default_factory=dict)
+    # Customers are greeted with title and last name, never a first name
+    # (domain.greeting).
+    formal_address: bool = False
+    # Set on a site's copy of the market: the number as its language writes it.
+    support_phone_written: str = ""
     # The market's own public URL where it lives on a domain of its own
     # (links in e-mails and texts, domain.links); "": the site-wide PUBLIC_URL.
     public_url: str = ""
@@ -66,10 +75,21 @@ class Market:
         return [SITES[site_code(locale)] for locale in self.locales]
 
     def format_support_phone(self):
-        return _national_format(self.support_phone)
+        return self.support_phone_written or _national_format(self.support_phone)
 
     def support_phone_uri(self):
         return "tel:" + self.support_phone
+
+
+def written_phone(phone, layout):
+    """`phone` (E.164) laid out as "1-XXX-XXX-XXXX" says; ValueError when
+    the layout does not hold the national number's digits."""
+    digits = phonenumbers.national_significant_number(phonenumbers.parse(phone))
+    if layout.count("X") != len(digits):
+        raise ValueError(f"phone layout {layout!r} has {layout.count('X')} digits, {phone} has {len(digits)}")
+    for digit in digits:
+        layout = layout.replace("X", digit, 1)
+    return layout
 
 
 @functools.lru_cache(maxsize=64)
@@ -103,6 +123,9 @@ class Site:
 
 MARKETS = {}
 SITES = {}
+# Per language variant (fr_FR, fr_CA, ...): its typography rules
+# (config/markets.toml [typography.*]; domain.text_checks applies them).
+TYPOGRAPHY = {}
 
 
 def site_code(locale):
@@ -121,6 +144,8 @@ def load_markets(path):
         data = tomllib.load(f)
     MARKETS.clear()
     SITES.clear()
+    TYPOGRAPHY.clear()
+    TYPOGRAPHY.update(data.get("typography", {}))
     for key, entry in data["markets"].items():
         entry = dict(entry)
         entry["locales"] = tuple(entry["locales"])
@@ -144,15 +169,22 @@ def load_markets(path):
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):
             raise ValueError(f"market {key}: brand_color must look like #1f4e79")
         market = Market(key=key, **entry)
-        unknown = set(market.brand_by_locale) - set(market.locales)
-        if unknown:
-            raise ValueError(f"market {key}: brand_by_locale names locales it does not serve {sorted(unknown)}")
+        for per_locale in ("brand_by_locale", "support_phone_layout"):
+            unknown = set(getattr(market, per_locale)) - set(market.locales)
+            if unknown:
+                raise ValueError(f"market {key}: {per_locale} names locales it does not serve {sorted(unknown)}")
         MARKETS[key] = market
         for locale in market.locales:
             # Each site sees the market under the brand its language uses:
             # pages, e-mails and texts all read site.market.brand.
-            local = dataclasses.replace(market, brand=market.brand_by_locale.get(locale, market.brand))
+            layout = market.support_phone_layout.get(locale)
+            local = dataclasses.replace(
+                market, brand=market.brand_by_locale.get(locale, market.brand),
+                support_phone_written=written_phone(market.support_phone, layout) if layout else "")
             SITES[site_code(locale)] = Site(site_code(locale), locale, local)
+    unserved = set(TYPOGRAPHY) - {site.locale for site in SITES.values()}
+    if unserved:
+        raise ValueError(f"typography for locales no market serves: {sorted(unserved)}")
     return MARKETS
 
 

@@ -546,3 +546,40 @@ def _check_glossary(text, locale, glossary):
                 language=_language_name(locale), preferred=preferred,
                 found=match.group(0)), blocking=False))
     return problems
+
+
+# --- typography ----------------------------------------------------------------
+
+NO_BREAK = "\u00a0\u202f"
+_URL = re.compile(r"\S+://\S+|www\.\S+")
+_TAG_OR_PLACEHOLDER = re.compile(r"<[^>]*>|%\(\w+\)[sd]|%[sd%]|\{\w*\}")
+
+
+def typography_problems(text, locale):
+    """How `text` breaks the typography of `locale` (config/markets.toml
+    [typography.*]): a list of plain-words messages, empty when it is right.
+    Tags, placeholders and addresses are left out of the check."""
+    from domain.markets import TYPOGRAPHY
+    rules = TYPOGRAPHY.get(str(locale))
+    if not rules or not text:
+        return []
+    visible = _TAG_OR_PLACEHOLDER.sub("x", _URL.sub("x", text))
+    problems = []
+    for mark in rules.get("nbsp_before", ""):
+        if re.search(rf"(?<![{NO_BREAK}]){re.escape(mark)}", visible):
+            problems.append(f"Put a no-break space before “{mark}”.")
+    for mark in rules.get("no_space_before", ""):
+        if re.search(rf"[ {NO_BREAK}]{re.escape(mark)}", visible):
+            problems.append(f"Put no space before “{mark}”.")
+    opening, closing = rules.get("quotes", ("", ""))
+    if opening:
+        foreign = set('"“”«»„‟') - {opening, closing}
+        if any(mark in visible for mark in foreign):
+            problems.append(f"Write quotation marks as {opening}…{closing}.")
+        if visible.count(opening) != visible.count(closing):
+            problems.append(f"Close every {opening} with {closing}.")
+        if rules.get("nbsp_inside_quotes") and (
+                re.search(rf"{re.escape(opening)}(?![{NO_BREAK}])", visible)
+                or re.search(rf"(?<![{NO_BREAK}]){re.escape(closing)}", visible)):
+            problems.append(f"Put a no-break space inside {opening} {closing}.")
+    return problems

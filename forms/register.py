@@ -6,9 +6,9 @@ from wtforms.validators import StopValidation
 from forms.fields import NAME_MAX, EmailAddress, NewPassword, PlainText, Required, strip
 
 TITLE_LABELS = {
-    "mr": _l("Mr"),
-    "ms": _l("Ms"),
-    "mx": _l("Mx"),
+    "mr": _l("Mr."),
+    "ms": _l("Ms."),
+    "mx": _l("Mx."),
 }
 
 

@@ -26,7 +26,7 @@ def test_login_and_logout(client, outbox, db):
     response = login(client)
     assert response.status_code == 303 and response.location.endswith("/en-ca/account")
     page = client.get("/en-ca/account")
-    assert heading(page) == "Welcome, Ms Ana Silva"
+    assert heading(page) == "Welcome, Ms. Ana Silva"
     assert page.headers["Cache-Control"] == "no-store"
     assert client.get("/en-ca/login").location.endswith("/en-ca/account")
     response = client.post("/en-ca/logout")

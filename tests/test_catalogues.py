@@ -11,7 +11,8 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale, ngettext
 
 from domain.i18n import fallback_chain
-from domain.markets import load_markets
+from domain.markets import TYPOGRAPHY, load_markets
+from domain.text_checks import typography_problems
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSLATIONS = os.path.join(ROOT, "translations")
@@ -144,3 +145,33 @@ def test_a_plural_a_regional_catalogue_leaves_empty_shows_the_language(app, vari
             values = {name: "x" for name in PLACEHOLDER.findall(message.id[1]) if name != "num"}
             expected = language[message.id].string[1] % dict(values, num=2)
             assert ngettext(message.id[0], message.id[1], 2, **values) == expected
+
+
+def effective_strings(variant):
+    """msgid -> the forms a variant shows, its chain merged (fr_CA over fr)."""
+    effective = {}
+    for layer in fallback_chain(variant):
+        for message in catalogue(layer) or ():
+            if message.id and all(forms(message)):
+                effective[message.id] = forms(message)
+    return effective
+
+
+@pytest.mark.parametrize("variant", sorted(TYPOGRAPHY))
+def test_typography_of_each_variant(variant):
+    """Quebec French: no space before ? ! ; (a no-break one before : and
+    inside « »); French of France: a no-break space before ? ! ; : and inside
+    « »; German: „…“ (config/markets.toml [typography.*])."""
+    offending = [(text, problems) for texts in effective_strings(variant).values() for text in texts
+                 if (problems := typography_problems(text, variant))]
+    assert not offending, offending[:5]
+
+
+@pytest.mark.parametrize("variant, good, bad", [
+    ("fr_FR", "Vraiment\u00a0? «\u00a0oui\u00a0»", "Vraiment ? «oui»"),
+    ("fr_CA", "Vraiment? Note\u00a0: «\u00a0oui\u00a0»", "Vraiment\u00a0? Note: \"oui\""),
+    ("de_AT", "Klicken Sie auf „Weiter“.", 'Klicken Sie auf "Weiter".'),
+])
+def test_the_typography_check_can_fail(variant, good, bad):
+    assert typography_problems(good, variant) == []
+    assert typography_problems(bad, variant)

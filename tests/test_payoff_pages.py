@@ -308,7 +308,7 @@ def test_the_pdf_is_a_download_with_the_quote(client, outbox, sms, db, now):
     text = pdf_text(response.data)
     for expected in (f"Payoff quote {number}", "MINI Financial Services", agreement.contract_number,
                      "Interest for 30 days", "$49.22", "$12,124.22", "Valid until October 31, 2026.",
-                     "(800) 555-0142"):
+                     "1-800-555-0142"):
         assert expected in text, (expected, text)
 
 

@@ -80,7 +80,7 @@ def test_overview_shows_the_details_with_change_links(client, outbox, db):
     page = client.get("/en-ca/profile")
     assert page.status_code == 200 and heading(page) == "Your profile"
     html = text(page)
-    assert "Ms Ana Silva" in html and EMAIL in html
+    assert "Ms. Ana Silva" in html and EMAIL in html
     assert html.count("Not set") == 2           # phone and address
     for path in ("email", "phone", "address", "password", "language"):
         assert f'href="/en-ca/profile/{path}"' in html

@@ -24,7 +24,7 @@ def test_wizard_goes_step_by_step_and_creates_a_pending_account(client, outbox, 
     response = client.post("/en-ca/register/password", data={"password": PASSWORD})
     assert response.location.endswith("/en-ca/register/check")
     check = client.get("/en-ca/register/check").get_data(as_text=True)
-    assert "Ms Ana Silva" in check and "Ana.Silva@example.com" in check
+    assert "Ms. Ana Silva" in check and "Ana.Silva@example.com" in check
     assert PASSWORD not in check
     response = client.post("/en-ca/register/check", data={"accept_terms": "y"})
     assert response.location.endswith("/en-ca/register/sent")
@@ -141,7 +141,7 @@ def test_change_link_returns_to_check_page(client):
     response = client.post("/en-ca/register?change=1", data={"title": "mr", "first_name": "Bo",
                                                                "last_name": "Silva"})
     assert response.location.endswith("/en-ca/register/check")
-    assert "Mr Bo Silva" in client.get("/en-ca/register/check").get_data(as_text=True)
+    assert "Mr. Bo Silva" in client.get("/en-ca/register/check").get_data(as_text=True)
 
 
 def test_known_address_gets_the_same_page_and_its_owner_an_email(client, outbox, db):

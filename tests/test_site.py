@@ -7,6 +7,7 @@ import pytest
 from flask_babel import force_locale, format_date
 
 from conftest import heading, login, make_app, registered
+from domain import markets
 from domain.markets import MARKETS
 from views.web import format_money
 
@@ -90,7 +91,12 @@ def test_dates_and_phones_are_formatted_for_the_locale(app):
             assert format_date(date(2026, 1, 5), "long") == "5. Jänner 2026"
         with force_locale("fr_CA"):
             assert format_date(date(2026, 1, 5), "long") == "5 janvier 2026"
-    assert MARKETS["ca"].format_support_phone() == "(800) 555-0142"
+    # North America writes its toll-free numbers 1-800-…, Quebec with spaces.
+    assert markets.SITES["en-ca"].market.format_support_phone() == "1-800-555-0142"
+    assert markets.SITES["fr-ca"].market.format_support_phone() == "1 800 555-0142"
+    assert markets.SITES["en-us"].market.format_support_phone() == "1-800-555-0199"
+    assert MARKETS["ca"].format_support_phone() == "(800) 555-0142"     # the country's national form
+    assert 'href="tel:+18005550142">1 800 555-0142</a>' in app.test_client().get("/fr-ca/").get_data(as_text=True)
     assert MARKETS["fr"].format_support_phone() == "01 55 50 01 42"
     html = app.test_client().get("/fr-fr/").get_data(as_text=True)
     assert 'href="tel:+33155500142">01 55 50 01 42</a>' in html
@@ -239,3 +245,12 @@ def test_login_is_rate_limited_per_client(tmp_path):
     client = app.test_client()
     codes = [login(client, email=f"{i}@example.com").status_code for i in range(3)]
     assert codes == [422, 422, 429]
+
+
+def test_a_phone_layout_that_does_not_fit_the_number_stops_the_start(custom_app, tmp_path):
+    text = open("config/markets.toml", encoding="utf-8").read().replace(
+        'en_CA = "1-XXX-XXX-XXXX"', 'en_CA = "1-XXX-XXX-XXX"', 1)
+    path = tmp_path / "markets.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="phone layout"):
+        custom_app(MARKETS_FILE=str(path))

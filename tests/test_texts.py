@@ -13,7 +13,7 @@ from staff_helpers import staff_signed_in
 FORGOT = "Forgot your password?"         # a link of the login page
 SITES = ("en-ca", "fr-ca", "de-at", "fr-fr", "en-us")
 ORIGINAL = {"en-ca": "Forgot your password?", "en-us": "Forgot your password?",
-            "fr-ca": "Mot de passe oublié\xa0?", "fr-fr": "Mot de passe oublié\xa0?",
+            "fr-ca": "Mot de passe oublié?", "fr-fr": "Mot de passe oublié\xa0?",
             "de-at": "Passwort vergessen?"}
 
 
@@ -50,7 +50,9 @@ def shown(app, lang):
     ("en", {"en-ca", "en-us"}),
     ("en_CA", {"en-ca"}),
     ("en_US", {"en-us"}),
-    ("fr", {"fr-ca", "fr-fr"}),
+    # fr_CA writes this question its own way (no space before "?", Quebec
+    # typography), so French's own text reaches only fr-fr.
+    ("fr", {"fr-fr"}),
     ("fr_CA", {"fr-ca"}),
     ("fr_FR", {"fr-fr"}),
     ("de", {"de-at"}),
@@ -234,7 +236,8 @@ def test_the_edit_page_shows_the_siblings_side_by_side(client, marketer):
 @pytest.mark.parametrize("variant", ["fr_CA", "de_AT", "en", "fr"])
 def test_emails_preview_in_every_variant(client, marketer, email, variant):
     page = client.get("/staff/texts/emails", query_string={"variant": variant, "email": email})
-    assert page.status_code == 200 and "Camille" in text(page)
+    # The sample customer, greeted as the variant's market does: "Camille" or "Frau Roy".
+    assert page.status_code == 200 and ("Camille" in text(page) or "Roy" in text(page))
     html = client.get(f"/staff/texts/emails/{variant}/{email}.html")
     assert html.status_code == 200 and "sandbox" in html.headers["Content-Security-Policy"]
 

@@ -10,7 +10,7 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from flask_babel import format_currency, format_date, format_time
 from flask_login import current_user
 
-from domain import links, messages, ratelimit, sessions, worker
+from domain import greeting, links, messages, ratelimit, sessions, worker
 from domain.accounts import email_key
 from domain.ids import IdConverter
 from domain.db import database
@@ -47,6 +47,8 @@ def init_app(app):
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["percent"] = format_rate
     app.jinja_env.globals["public_url"] = links.public_url
+    app.jinja_env.globals["salutation"] = greeting.salutation
+    app.jinja_env.globals["addressee"] = greeting.addressee
     app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
 
 
