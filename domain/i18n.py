@@ -10,11 +10,13 @@ texts, fr_CA, fr_CA's published texts. Its cache is per process and is
 dropped when the texts' revision in the database changes.
 """
 import os
+import re
 from gettext import c2py
 
 from babel import Locale, support
 from babel.messages.plurals import get_plural
 from flask import g, has_app_context
+import flask_babel
 from flask_babel import Babel, Domain, get_locale, get_translations
 from werkzeug.utils import cached_property
 
@@ -114,3 +116,13 @@ class LayeredBabel(Babel):
             newstyle=True,
             pgettext=lambda c, s: _template_translations().upgettext(c, s),
             npgettext=lambda c, s, p, n: _template_translations().unpgettext(c, s, p, n))
+
+
+def format_day(value, format="medium"):
+    """A date as the customer's language writes it (Flask-Babel's
+    format_date), with what CLDR leaves out: French writes the first day of
+    a month as an ordinal in words, «1er janvier 2027», not «1 janvier»."""
+    text = flask_babel.format_date(value, format)
+    if format in ("long", "full") and value.day == 1 and get_locale().language == "fr":
+        text = re.sub(r"(?<!\d)1(?!\d)", "1er", text, count=1)
+    return text

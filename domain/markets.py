@@ -46,6 +46,9 @@ class Market:
     # country's national format: "1-XXX-XXX-XXXX", each X the next digit of
     # the national number (North America's toll-free numbers).
     support_phone_layout: dict = field(default_factory=dict)
+    # The order of a date's three boxes: North America's US writes the month
+    # first (3 27 1985), the others the day.
+    date_fields: tuple = ("day", "month", "year")
     # Customers are greeted with title and last name, never a first name
     # (domain.greeting).
     formal_address: bool = False
@@ -151,6 +154,9 @@ def load_markets(path):
         entry["locales"] = tuple(entry["locales"])
         entry["titles"] = tuple(entry.get("titles", ()))
         entry["sms_countries"] = tuple(entry.get("sms_countries", (entry["country"],)))
+        entry["date_fields"] = tuple(entry.get("date_fields", ("day", "month", "year")))
+        if sorted(entry["date_fields"]) != ["day", "month", "year"]:
+            raise ValueError(f"market {key}: date_fields must order day, month and year")
         if entry["link_method"] not in ("identity", "contract_code"):
             raise ValueError(f"market {key}: link_method must be identity or contract_code")
         entry["payoff"] = payoff_rules(key, entry.get("payoff", {}))

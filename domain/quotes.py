@@ -14,7 +14,7 @@ from io import BytesIO
 from xml.sax.saxutils import escape
 
 import reportlab
-from flask_babel import force_locale, format_currency, format_date
+from flask_babel import force_locale, format_currency
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from peewee import fn
@@ -28,6 +28,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from domain.clock import today_in
 from domain.db import database
+from domain.i18n import format_day
 from domain.payoff import lease_quote, loan_quote
 from models import Agreement, Payment, PayoffQuote
 
@@ -163,13 +164,13 @@ def render_pdf(quote, agreement, market, locale):
         details = [
             (_("Contract"), agreement.contract_number),
             (_("Vehicle"), agreement.vehicle_model),
-            (_("Payoff date"), format_date(quote.payoff_date, "long")),
+            (_("Payoff date"), format_day(quote.payoff_date, "long")),
         ]
         rows = [[Paragraph(_text(label), normal), Paragraph(money(amount), amount_style)]
                 for label, amount in quote_lines(quote)]
         rows.append([Paragraph(_text(_("Total to pay")), bold),
                      Paragraph(money(quote.total), total_style)])
-        valid = _("Valid until %(date)s.", date=format_date(quote.payoff_date, "long"))
+        valid = _("Valid until %(date)s.", date=format_day(quote.payoff_date, "long"))
         note = _("This quote assumes that the payments falling due before the payoff date "
                  "are made as planned.")
         support = _("Questions? Call us at %(phone)s.", phone=market.format_support_phone())

@@ -13,6 +13,12 @@ NAME_MAX = 100
 EMAIL_MAX = 254
 
 
+def date_example(day, month, year, order=("day", "month", "year")):
+    """A date as the boxes of `order` are filled: "27 3 1985", "3 27 1985"."""
+    values = {"day": day, "month": month, "year": year}
+    return " ".join(str(values[key]) for key in order)
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 

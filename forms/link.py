@@ -12,7 +12,7 @@ from wtforms.validators import StopValidation
 
 from domain import vin as vins
 from domain.clock import utcnow
-from forms.fields import NAME_MAX, PlainText, Required, strip
+from forms.fields import NAME_MAX, PlainText, Required, date_example, strip
 
 SHORT_MAX = 40
 
@@ -34,10 +34,15 @@ class IdentityForm(FlaskForm):
     last_payment = StringField(_l("Amount of your last payment"), filters=[strip], validators=[
         Required(_l("Enter the amount of your last payment."))])
 
-    def __init__(self, check_digit=False, *args, **kwargs):
+    def __init__(self, check_digit=False, date_fields=("day", "month", "year"), *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.check_digit = check_digit
+        self.date_fields = date_fields
         self.birth_date = None
+
+    def birth_example(self):
+        """A date of birth written in the order of the market's boxes."""
+        return date_example(27, 3, 1985, self.date_fields)
 
     def validate_birth_day(self, field):
         parts = (self.birth_day.data, self.birth_month.data, self.birth_year.data)
@@ -47,9 +52,11 @@ class IdentityForm(FlaskForm):
             day, month, year = (int(p) for p in parts)
             born = date(year, month, day)
         except (TypeError, ValueError):
-            raise StopValidation(_l("Enter a real date of birth, for example 27 3 1985.")) from None
+            raise StopValidation(_l("Enter a real date of birth, for example %(example)s.",
+                                    example=self.birth_example())) from None
         if born >= utcnow().date() or year < 1900:
-            raise StopValidation(_l("Enter a real date of birth, for example 27 3 1985."))
+            raise StopValidation(_l("Enter a real date of birth, for example %(example)s.",
+                                    example=self.birth_example()))
         self.birth_date = born
 
     def validate_vin(self, field):

@@ -2,13 +2,13 @@
 import re
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import StopValidation
 
-from forms.fields import strip
+from domain.i18n import format_day
+from forms.fields import date_example, strip
 
 
 class PayoffDateForm(FlaskForm):
@@ -17,17 +17,18 @@ class PayoffDateForm(FlaskForm):
     payoff_month = StringField(_l("Month"), filters=[strip])
     payoff_year = StringField(_l("Year"), filters=[strip])
 
-    def __init__(self, first, last, *args, **kwargs):
+    def __init__(self, first, last, date_fields=("day", "month", "year"), *args, **kwargs):
         """`first` and `last`: the range of dates allowed (today where the
-        market is, and 30 days later)."""
+        market is, and 30 days later); `date_fields`: the market's order of
+        the boxes."""
         super().__init__(*args, **kwargs)
-        self.first, self.last = first, last
+        self.first, self.last, self.date_fields = first, last, date_fields
         self.payoff_date = None
 
     def example(self):
         """A date in the range, written the way the boxes are filled."""
         sample = min(self.first + timedelta(days=7), self.last)
-        return f"{sample.day} {sample.month} {sample.year}"
+        return date_example(sample.day, sample.month, sample.year, self.date_fields)
 
     def validate_payoff_day(self, field):
         parts = (self.payoff_day.data, self.payoff_month.data, self.payoff_year.data)
@@ -46,5 +47,5 @@ class PayoffDateForm(FlaskForm):
             raise StopValidation(_l("The date cannot be in the past. Enter today's date or a later one."))
         if chosen > self.last:
             raise StopValidation(_l("Choose a date within 30 days, by %(date)s at the latest.",
-                                    date=format_date(self.last, "long")))
+                                    date=format_day(self.last, "long")))
         self.payoff_date = chosen

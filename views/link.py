@@ -58,7 +58,7 @@ def linked(result):
 def start():
     if market().link_method == "contract_code":
         return contract()
-    form = IdentityForm(check_digit=market().vin_check_digit)
+    form = IdentityForm(check_digit=market().vin_check_digit, date_fields=market().date_fields)
     if form.validate_on_submit():
         result = linking.by_identity(current_user, client_address(), form.first_name.data,
                                      form.last_name.data, form.birth_date, form.vin.data,

@@ -14,6 +14,7 @@ from domain import greeting, links, messages, ratelimit, sessions, worker
 from domain.accounts import email_key
 from domain.ids import IdConverter
 from domain.db import database
+from domain.i18n import format_day
 from domain.markets import SITES, best_site
 from extensions import login_manager
 from forms.register import TITLE_LABELS
@@ -43,7 +44,7 @@ def init_app(app):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["percent"] = format_rate
     app.jinja_env.globals["public_url"] = links.public_url
