@@ -103,9 +103,13 @@ def test_plural_rules(locale, rule):
     assert catalogue(locale).plural_expr.replace(" ", "") == rule.replace(" ", "")
 
 
-@pytest.mark.parametrize("locale, forbidden", [("fr_CA", r"\be-?mail"), ("fr", r"\bcourriel")])
+@pytest.mark.parametrize("locale, forbidden", [
+    ("fr_CA", r"\be-?mail"), ("fr", r"\bcourriel"),
+    ("fr_CA", r"\bsaisiss|\bmensualit"),      # Quebec: «Entrez», «paiement»
+])
 def test_variant_words(locale, forbidden):
-    """Canadian French says «courriel»; French (France) says «e-mail»."""
+    """Canadian French says «courriel», «Entrez» and «paiement»; French
+    (France) says «e-mail», «Saisissez» and «mensualité»."""
     effective = {}
     for layer in fallback_chain(locale):
         po = catalogue(layer)
