@@ -117,7 +117,7 @@ class DocumentForm(FlaskForm):
         self.today = today
         self.issued_on = None
         self.data_bytes = None
-        self.problem = None
+        self.file_problem = None
 
     def chosen_agreement(self):
         return self.agreements.get(self.agreement.data or "")
@@ -161,26 +161,21 @@ class DocumentForm(FlaskForm):
         limit = current_app.config["DOCUMENT_MAX_BYTES"]
         # One byte more than allowed is enough to tell it is too large.
         data = storage.read(limit + 1)
-        self.problem = documents.upload_problem(data, limit, **self.sender)
-        if self.problem == "empty":
+        self.file_problem = documents.upload_problem(data, limit, **self.sender)
+        if self.file_problem == "empty":
             raise StopValidation(_l("The file is empty. Choose another file."))
-        if self.problem == "too_large":
+        if self.file_problem == "too_large":
             raise StopValidation(_l("The file is larger than %(size)s. Choose a smaller file.",
                                     size=file_size(limit)))
-        if self.problem == "not_pdf":
+        if self.file_problem == "not_pdf":
             raise StopValidation(_l("The file is not a PDF. Choose a PDF file."))
-        if self.problem == "infected":
+        if self.file_problem == "infected":
             raise StopValidation(_l("Our virus check found harmful content in this file. "
                                     "Nothing was added. Choose another file."))
-        if self.problem == "scan_unavailable":
+        if self.file_problem == "scan_unavailable":
             raise StopValidation(_l("We cannot check files for viruses right now, so nothing "
                                     "was added. Try again in a few minutes."))
         self.data_bytes = data
-
-    def error_status(self):
-        """413 when the file is too large, 503 when the virus scan could not
-        be done (nothing is wrong with the input), 422 for any other mistake."""
-        return {"too_large": 413, "scan_unavailable": 503}.get(self.problem, 422)
 
     def file_dropped(self):
         """The file was fine but something else was not: the page shown

@@ -15,8 +15,9 @@ from domain.ids import parse_id
 from forms.admin import AddMemberForm, CustomerSearchForm, LogFilterForm, RoleForm
 from forms.auth import ButtonForm
 from models import Customer, Staff
-from views.staff_auth import ROLE_LABELS, staff_required
-from views.web import redirect_to, render_page
+from views.shared.answers import form_status, redirect_to, render_page
+from views.shared.guards import staff_required
+from views.staff_auth import ROLE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 
@@ -54,7 +55,7 @@ def staff():
         else:
             return redirect_to("admin.created", staff_id=member.id)
     return page("admin/staff.html", form=form, members=staff_accounts.members(),
-                status=422 if form.errors else 200)
+                status=form_status(form))
 
 
 @bp.route("/staff/<id:staff_id>/created")
@@ -89,11 +90,11 @@ def member(staff_id):
 
 
 def member_page(member, role_form, problem=None):
-    """The member's page; with a problem (or a form error), status 422."""
+    """The member's page; with a problem (or a form error), the status says so."""
     return page("admin/member.html", member=member, form=role_form, problem=problem,
                 pending=staff_accounts.password_pending(member),
                 is_self=member.id == g.staff.id,
-                status=422 if (problem or role_form.errors) else 200)
+                status=form_status(role_form, problem))
 
 
 REFUSALS = {
@@ -181,7 +182,7 @@ def customers():
             form.email.errors.append(_("No customer of this market has this e-mail address. "
                                        "It must be exact."))
     return page("admin/customers.html", form=form, found=found, problem=None,
-                status=422 if form.errors else 200)
+                status=form_status(form))
 
 
 def unlock_customer():
@@ -192,7 +193,8 @@ def unlock_customer():
         customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None:
         return page("admin/customers.html", form=CustomerSearchForm(formdata=None), found=None,
-                    problem=_("Find the customer again, then unlock the account."), status=422)
+                    problem=_("Find the customer again, then unlock the account."),
+                    status=form_status(problem=True))
     admin.unlock_customer(customer.id, by=g.staff)
     flash(_("Customer %(id)s is unlocked: they can sign in with their password again.",
             id=customer.id), "success")
@@ -221,4 +223,4 @@ def security_log():
                             "entries.")
     return page("admin/security_log.html", form=form, log_page=log_page, problem=problem,
                 values=form.values() if not form.errors else {},
-                status=422 if (form.errors or problem) else 200)
+                status=form_status(form, problem))

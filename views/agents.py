@@ -21,9 +21,9 @@ from forms.agents import (TITLE_MAX, AgentReplyForm, AssignForm, DocumentForm, Q
 from forms.auth import ButtonForm
 from forms.messages import ACCEPT, file_limits, topic_label
 from models import Attachment, Message
-from views.messages import TEXT_ROOM, send_attachment
-from views.staff_auth import staff_required
-from views.web import redirect_to, render_page
+from views.shared.answers import form_status, redirect_to, render_page
+from views.shared.files import TEXT_ROOM, attachments_room, send_attachment
+from views.shared.guards import staff_required
 
 bp = Blueprint("agents", __name__, url_prefix="/staff/queue")
 
@@ -34,15 +34,14 @@ AGENTS = queue.AGENT_ROLES
 def _room_for_files(endpoint, values):
     """An answer may carry files: the app's 1 MB limit is raised for it
     before anything reads the body (CSRFProtect does, before any view), as
-    for the customers' messages (views.messages). So is it for a document,
+    for the customers' messages (views.shared.files). So is it for a document,
     to its own limit: a file a little too large still reaches the form,
     which says so at the field."""
     if request.method != "POST":
         return
     config = current_app.config
     if endpoint == "agents.reply":
-        request.max_content_length = (config["ATTACHMENT_MAX_COUNT"] * config["ATTACHMENT_MAX_BYTES"]
-                                      + TEXT_ROOM)
+        request.max_content_length = attachments_room()
     elif endpoint == "agents.upload_document":
         request.max_content_length = config["DOCUMENT_MAX_BYTES"] + TEXT_ROOM
 
@@ -148,7 +147,7 @@ def reply(thread_id):
         flash(_("Your answer is sent. The customer gets an e-mail that there is a new message."),
               "success")
         return redirect_to("agents.thread", thread_id=thread.id)
-    return show(thread, reply_form=form, status=form.error_status())
+    return show(thread, reply_form=form, status=form_status(form))
 
 
 @bp.route("/<id:thread_id>/assign", methods=["POST"])
@@ -166,7 +165,7 @@ def assign(thread_id):
                       "success")
             return redirect_to("agents.thread", thread_id=thread.id)
         form.assignee.errors = [_("Choose who takes this conversation.")]
-    return show(thread, assign_form=form, status=422)
+    return show(thread, assign_form=form, status=form_status(form))
 
 
 def button_action(thread_id, change, done):
@@ -212,7 +211,7 @@ def upload_document(thread_id):
         flash(_("The document is added to the agreement. The customer sees it as new."),
               "success")
         return redirect_to("agents.thread", thread_id=thread.id)
-    return show(thread, document_form=form, status=form.error_status())
+    return show(thread, document_form=form, status=form_status(form))
 
 
 @bp.route("/<id:thread_id>/attachments/<id:attachment_id>")

@@ -13,10 +13,10 @@ from domain.markets import MARKETS
 from forms.admin import market_choices
 from forms.auth import ButtonForm
 from forms.content import NewArticleForm, VersionForm
+from forms.help import category_name
 from models import HelpArticle, HelpCategory
-from views.help import category_name
-from views.staff_auth import staff_required
-from views.web import redirect_to, render_page
+from views.shared.answers import form_status, redirect_to, render_page
+from views.shared.guards import staff_required
 
 bp = Blueprint("content", __name__, url_prefix="/staff/content")
 
@@ -92,7 +92,7 @@ def new_article():
             flash(_("The draft is saved. Customers see it once you publish it."), "info")
             return redirect_to("content.version", article_id=article.id, locale=form.locale.data)
     return page("content/new.html", form=form, market=market,
-                status=422 if form.errors else 200)
+                status=form_status(form))
 
 
 def article_and_locale(article_id, locale):
@@ -140,4 +140,4 @@ def version(article_id, locale):
                 form=form, version=current, locales=help_content.editable_locales(market),
                 preview_title=preview_title,
                 preview=help.render_body(preview_body) if preview_body else None,
-                status=422 if form.errors else 200)
+                status=form_status(form))

@@ -2,13 +2,12 @@
 code from their authenticator app (or a recovery code); the first time,
 they set the app up and get their recovery codes.
 
-Staff sessions are kept apart from customers': flask-login's current_user
-is only ever a customer. The staff session key waits in
-flask.session[STAFF_SESSION]; staff_required() loads it for the pages
-behind it (here and in the agents' and admins' blueprints) and sets g.staff.
+Staff sessions are kept apart from customers' (views.shared.guards): the
+sign-in starts one, staff_required() lets its member in on every page
+behind it.
 
 Staff pages have no language in their URL: they are in the language of the
-`site` cookie or Accept-Language (views.web.chosen_site), in the back
+`site` cookie or Accept-Language (views.shared.sites.chosen_site), in the back
 office's own layout (render_page(..., back_office=True)).
 """
 import io
@@ -16,17 +15,17 @@ import logging
 from functools import wraps
 
 import segno
-from flask import Blueprint, abort, current_app, flash, g, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from domain import staff as staff_accounts, totp_keys
-from domain.security_log import log_event
 from forms.auth import ButtonForm, LoginForm
 from forms.staff import RecoveryCodeForm, TotpForm
-from views.web import (STAFF_SESSION, client_address, rate_limited, redirect_to, render_page,
-                       too_many_requests)
+from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from views.shared.guards import STAFF_SESSION, staff_required, staff_session
+from views.shared.limits import client_address, rate_limited
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
@@ -53,49 +52,12 @@ SECTIONS = [
 
 # --- who is signed in -----------------------------------------------------------
 
-def _loaded():
-    """(staff, session row) of this browser's staff session, loaded once a
-    request; None when there is none or it has ended."""
-    if "staff_session" not in g:
-        g.staff_session = staff_accounts.load(session.get(STAFF_SESSION))
-    return g.staff_session
-
-
-def current_staff():
-    """The staff member signed in with password and second factor, or None."""
-    loaded = _loaded()
-    if loaded is None or loaded[1].second_factor_at is None:
-        return None
-    return loaded[0]
-
-
-def staff_required(*roles):
-    """For back-office pages: a staff member signed in with both factors,
-    whose role is one of `roles` (any role when none is given). Others go
-    to the sign-in; a role not allowed gets 403, and the log says who tried
-    what. The member is g.staff."""
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            staff = current_staff()
-            if staff is None:
-                flash(_("Sign in to see this page."), "info")
-                return redirect_to("staff.login")
-            if roles and staff.role not in roles:
-                log_event("role_refused", staff=staff, detail=request.endpoint or "")
-                return render_page("errors/http.html", code=403, status=403, back_office=True)
-            g.staff = staff
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
-
-
 def _second_factor_due(view):
     """For the pages between the password and the second factor: the view
     gets the member and the session row."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        loaded = _loaded()
+        loaded = staff_session()
         if loaded is None:
             return redirect_to("staff.login")
         if loaded[1].second_factor_at is not None:
@@ -116,8 +78,8 @@ def _wrong_code(staff, row, template, form, problem, **context):
         flash(_("You typed %(num)s wrong codes. For your protection, sign in again.",
                 num=staff_accounts.MAX_WRONG_CODES), "info")
         return redirect_to("staff.login")
-    return render_page(template, form=form, problem=problem, status=422, back_office=True,
-                       **context)
+    return render_page(template, form=form, problem=problem, status=form_status(form, problem),
+                       back_office=True, **context)
 
 
 @bp.errorhandler(totp_keys.TotpKeyError)
@@ -133,7 +95,7 @@ def _keys_unusable(error):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    loaded = _loaded()
+    loaded = staff_session()
     if loaded is not None:
         return redirect_to("staff.home") if loaded[1].second_factor_at else _next_step(loaded[0])
     form = LoginForm()
@@ -151,7 +113,7 @@ def login():
         refused = True
     return render_page("staff/login.html", form=form, refused=refused,
                        attempts=staff_accounts.MAX_FAILED_LOGINS,
-                       status=422 if (form.errors or refused) else 200, back_office=True)
+                       status=form_status(form, refused), back_office=True)
 
 
 @bp.route("/second-factor/setup", methods=["GET", "POST"])
@@ -171,7 +133,7 @@ def setup(staff, row):
             "This code is not right. Check that the app has the key above and type the code it "
             "shows now."), secret=grouped)
     return render_page("staff/setup.html", form=form, problem=None, secret=grouped,
-                       status=422 if form.errors else 200, back_office=True)
+                       status=form_status(form), back_office=True)
 
 
 @bp.route("/second-factor/qr.svg")
@@ -179,7 +141,7 @@ def qr():
     """The QR code of the pending secret, for the setup page's <img>. Only
     to the member setting up, between password and second factor; it holds
     the secret, so it is never cached."""
-    loaded = _loaded()
+    loaded = staff_session()
     if loaded is None or loaded[1].second_factor_at is not None:
         abort(404)
     staff = loaded[0]
@@ -218,7 +180,7 @@ def second_factor(staff, row):
             "This code is not right, or it was used already. Type the code the app shows now, "
             "or wait for the next one."))
     return render_page("staff/second_factor.html", form=form, problem=None,
-                       status=422 if form.errors else 200, back_office=True)
+                       status=form_status(form), back_office=True)
 
 
 @bp.route("/second-factor/recovery", methods=["GET", "POST"])
@@ -237,7 +199,7 @@ def recovery(staff, row):
         return _wrong_code(staff, row, "staff/recovery.html", form, _(
             "This recovery code is not right, or it was used already."))
     return render_page("staff/recovery.html", form=form, problem=None,
-                       status=422 if form.errors else 200, back_office=True)
+                       status=form_status(form), back_office=True)
 
 
 @bp.route("/logout", methods=["POST"])

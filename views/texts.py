@@ -18,8 +18,8 @@ from domain.markets import SITES
 from forms.auth import ButtonForm
 from forms.fields import has_control_characters
 from models import TextChange
-from views.staff_auth import current_staff, staff_required
-from views.web import redirect_to, render_page
+from views.shared.answers import form_status, redirect_to, render_page
+from views.shared.guards import current_staff, staff_required
 
 bp = Blueprint("texts", __name__, url_prefix="/staff/texts")
 
@@ -155,7 +155,7 @@ def edit(variant, key):
                 history=texts.history(variant, key, limit=10), forms_of=texts.forms_of,
                 form=ButtonForm(),
                 preview=bool(session.get(PREVIEW)), back=url_for("texts.index", variant=variant),
-                status=422 if texts.blocking(problems) else 200)
+                status=form_status(problem=texts.blocking(problems)))
 
 
 def plural_labels(count):

@@ -20,7 +20,9 @@ from flask_wtf.csrf import generate_csrf
 from domain import page_cache
 from domain.clock import today_in
 from domain import db
-from views.web import STAFF_SESSION, chosen_site, wants_fragment
+from views.shared.answers import wants_fragment
+from views.shared.guards import STAFF_SESSION
+from views.shared.sites import chosen_site
 
 CSRF_FIELD = "csrf_token"
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from extensions import login_manager
 from forms.messages import file_limits
-from views.web import in_back_office, redirect_to, render_page
+from views.shared.answers import in_back_office, redirect_to, render_page
 
 log = logging.getLogger(__name__)
 
