@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from domain import admin, agreement_import, demo, documents, ratelimit, texts, totp_keys, worker
+from domain import (admin, agreement_import, demo, documents, ratelimit, roles, texts, totp_keys,
+                    worker)
 from domain import scale as scale_data
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
@@ -116,7 +117,7 @@ def demo_load(if_empty):
 
 @staff_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, help="agent, marketer or admin")
+@click.option("--role", required=True, help=roles.names())
 @click.option("--name", required=True, help="The member's name, as colleagues know it.")
 def staff_create(email, role, name):
     """Create a staff member and print their initial password, once. They

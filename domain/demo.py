@@ -6,7 +6,7 @@ member per role for the back office."""
 import os
 import tomllib
 
-from domain import agreement_import, documents, help, passwords, totp_keys
+from domain import agreement_import, documents, help, passwords, roles, totp_keys
 from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
@@ -27,9 +27,10 @@ DEMO_FILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
                           "config", "demo")
 LOGINS = [(code, f"demo.{code}@example.com") for code in PEOPLE]
 
-STAFF_LOGINS = [("agent", "agent@keyfob.example", "Alex Agent"),
-                ("marketer", "marketer@keyfob.example", "Morgan Marketer"),
-                ("admin", "admin@keyfob.example", "Ada Admin")]
+# One member of each role (domain.roles), at <role>@keyfob.example.
+STAFF_NAMES = {"agent": "Alex Agent", "marketer": "Morgan Marketer", "admin": "Ada Admin"}
+STAFF_LOGINS = [(role, f"{role}@keyfob.example", STAFF_NAMES.get(role, f"Demo {role}"))
+                for role in roles.ROLES]
 # DEMO ONLY. The demo staff share this published TOTP secret (the README
 # and `flask demo load` print it) so that a tester can add it to an
 # authenticator app. A real member gets a random secret of their own when

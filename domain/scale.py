@@ -34,7 +34,7 @@ import phonenumbers
 from babel import Locale
 from peewee import PostgresqlDatabase, fn
 
-from domain import help, passwords, vin as vins
+from domain import help, passwords, roles, vin as vins
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import MARKETS
@@ -412,7 +412,7 @@ class _Context:
         self.weights = [MARKET_WEIGHTS.get(m.key, 1) for m in self.markets]
         self.phones = {m.key: _phones(m, rng) for m in self.markets}
         self.staff = [s.id for s in Staff.select(Staff.id).where(
-            Staff.active == True, Staff.role.in_(("agent", "admin")))]   # noqa: E712
+            Staff.active == True, Staff.role.in_(roles.that_may("queue")))]   # noqa: E712
         # Message texts made up front: drawing sentences per message is slow.
         self.bodies = {}
         for language in CUSTOMER_LINES:

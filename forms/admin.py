@@ -11,11 +11,11 @@ from wtforms.validators import StopValidation
 from domain import admin
 from domain.ids import parse_id
 from domain.markets import MARKETS
-from domain.staff import NAME_MAX, ROLES
+from domain.roles import ROLES
+from domain.staff import NAME_MAX
 from forms.fields import EmailAddress, PlainText, Required, strip
-from views.staff_auth import ROLE_LABELS
 
-ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
+ROLE_CHOICES = [(name, role.label) for name, role in ROLES.items()]
 
 
 def role_field(label):

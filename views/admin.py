@@ -1,6 +1,7 @@
 """The admins' part of the back office: staff members and their roles,
-customers' locks, the security log. Admins only: other staff get 403 (and
-a role_refused entry in the log), everyone else the staff sign-in.
+customers' locks, the security log, each for the roles with its
+permission (domain.roles): other staff get 403 (and a role_refused entry
+in the log), everyone else the staff sign-in.
 
 A new member's initial password is shown once on the page after the form
 (GET .../created), made when that page is first opened, like the recovery
@@ -10,22 +11,24 @@ not in the database (domain.staff.issue_password)."""
 from flask import Blueprint, flash, g, request
 from flask_babel import gettext as _
 
-from domain import admin, staff as staff_accounts
+from domain import admin, roles, staff as staff_accounts
 from domain.ids import parse_id
 from forms.admin import AddMemberForm, CustomerSearchForm, LogFilterForm, RoleForm
 from forms.auth import ButtonForm
 from models import Customer, Staff
 from views.shared.answers import form_status, redirect_to, render_page
 from views.shared.guards import staff_required
-from views.staff_auth import ROLE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 
-admins_only = staff_required("admin")
+LABELS = {name: role.label for name, role in roles.ROLES.items()}
+
+# Each page asks for its own permission (domain.roles); admins have them all.
+manages_staff = staff_required("staff")
 
 
 def page(template, status=200, **context):
-    return render_page(template, status=status, back_office=True, role_labels=ROLE_LABELS,
+    return render_page(template, status=status, back_office=True, role_labels=LABELS,
                        utc=utc, **context)
 
 
@@ -44,7 +47,7 @@ def not_found():
 # --- staff members ---------------------------------------------------------------------
 
 @bp.route("/staff", methods=["GET", "POST"])
-@admins_only
+@manages_staff
 def staff():
     form = AddMemberForm()
     if form.validate_on_submit():
@@ -59,7 +62,7 @@ def staff():
 
 
 @bp.route("/staff/<id:staff_id>/created")
-@admins_only
+@manages_staff
 def created(staff_id):
     member = Staff.get_or_none(Staff.id == staff_id)
     if member is None:
@@ -70,7 +73,7 @@ def created(staff_id):
 
 
 @bp.route("/staff/<id:staff_id>", methods=["GET", "POST"])
-@admins_only
+@manages_staff
 def member(staff_id):
     member = Staff.get_or_none(Staff.id == staff_id)
     if member is None:
@@ -121,7 +124,7 @@ def change_role(member, role_form):
         return refused(member, role_form, refusal, field=field)
     if changed:
         flash(_("%(name)s is now: %(role)s.", name=member.name,
-                role=ROLE_LABELS[role_form.role.data]), "success")
+                role=roles.label(role_form.role.data)), "success")
     return redirect_to("admin.member", staff_id=member.id)
 
 
@@ -168,7 +171,7 @@ ACTIONS = {"deactivate": deactivate, "reactivate": reactivate,
 # --- customers -----------------------------------------------------------------------------
 
 @bp.route("/customers", methods=["GET", "POST"])
-@admins_only
+@staff_required("customers")
 def customers():
     """Find one customer by market and exact address (in a POST, so the
     address stays out of URLs and server logs), then unlock them."""
@@ -204,7 +207,7 @@ def unlock_customer():
 # --- the security log ----------------------------------------------------------------------
 
 @bp.route("/security-log")
-@admins_only
+@staff_required("security_log")
 def security_log():
     form = LogFilterForm(formdata=request.args)
     problem = None

@@ -3,8 +3,9 @@ requests, the longest waiting first; a thread with its customer and their
 agreements; answering with files, assigning, closing, reopening; a
 statement or letter uploaded to one of the customer's agreements.
 
-Agents and admins only: marketers get 403 (and the security log says who
-tried), anyone not signed in as staff goes to the staff sign-in.
+For the roles that may work the queue (domain.roles): others get 403 (and
+the security log says who tried), anyone not signed in as staff goes to
+the staff sign-in.
 """
 from babel import Locale
 from flask import Blueprint, abort, current_app, flash, g, request
@@ -26,9 +27,6 @@ from views.shared.files import TEXT_ROOM, attachments_room, send_attachment
 from views.shared.guards import staff_required
 
 bp = Blueprint("agents", __name__, url_prefix="/staff/queue")
-
-AGENTS = queue.AGENT_ROLES
-
 
 @bp.url_value_preprocessor
 def _room_for_files(endpoint, values):
@@ -81,7 +79,7 @@ HELPERS = dict(topic_label=topic_label, waited=waited, language_name=language_na
 
 # Named `queue` for url_for; the function's name is taken by domain.queue.
 @bp.route("", endpoint="queue")
-@staff_required(*AGENTS)
+@staff_required("queue")
 def queue_page():
     form = QueueFilterForm(request.args, queue.team())
     after = request.args.get("after")
@@ -132,13 +130,13 @@ def show(thread, reply_form=None, assign_form=None, document_form=None, status=2
 
 
 @bp.route("/<id:thread_id>")
-@staff_required(*AGENTS)
+@staff_required("queue")
 def thread(thread_id):
     return show(found(thread_id))
 
 
 @bp.route("/<id:thread_id>/reply", methods=["POST"])
-@staff_required(*AGENTS)
+@staff_required("queue")
 def reply(thread_id):
     thread = found(thread_id)
     form = AgentReplyForm(sender={"staff": g.staff.id})
@@ -151,7 +149,7 @@ def reply(thread_id):
 
 
 @bp.route("/<id:thread_id>/assign", methods=["POST"])
-@staff_required(*AGENTS)
+@staff_required("queue")
 def assign(thread_id):
     thread = found(thread_id)
     form = AssignForm(queue.team())
@@ -179,25 +177,25 @@ def button_action(thread_id, change, done):
 
 
 @bp.route("/<id:thread_id>/release", methods=["POST"])
-@staff_required(*AGENTS)
+@staff_required("queue")
 def release(thread_id):
     return button_action(thread_id, queue.release, _("This conversation is assigned to nobody now."))
 
 
 @bp.route("/<id:thread_id>/close", methods=["POST"])
-@staff_required(*AGENTS)
+@staff_required("queue")
 def close(thread_id):
     return button_action(thread_id, queue.close, _("This conversation is closed."))
 
 
 @bp.route("/<id:thread_id>/reopen", methods=["POST"])
-@staff_required(*AGENTS)
+@staff_required("queue")
 def reopen(thread_id):
     return button_action(thread_id, queue.reopen, _("This conversation is open again."))
 
 
 @bp.route("/<id:thread_id>/documents", methods=["POST"])
-@staff_required(*AGENTS)
+@staff_required("queue")
 def upload_document(thread_id):
     thread = found(thread_id)
     form = DocumentForm(queue.customer_agreements(thread.customer_id), customer_today(thread),
@@ -215,7 +213,7 @@ def upload_document(thread_id):
 
 
 @bp.route("/<id:thread_id>/attachments/<id:attachment_id>")
-@staff_required(*AGENTS)
+@staff_required("queue")
 def attachment(thread_id, attachment_id):
     row = (Attachment.select().join(Message)
            .where(Attachment.id == attachment_id, Message.thread == thread_id).first())

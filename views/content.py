@@ -2,7 +2,8 @@
 market and language (write a draft, see it rendered, publish, unpublish),
 which articles are missing in which language, and the help center report
 (most read, least helpful, questions that found nothing). The data is
-domain.help_content's. Marketers only: other staff get 403."""
+domain.help_content's. For the roles with the "content" permission
+(domain.roles, the marketers): other staff get 403."""
 from flask import Blueprint, abort, flash, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,7 @@ from views.shared.guards import staff_required
 
 bp = Blueprint("content", __name__, url_prefix="/staff/content")
 
-marketers_only = staff_required("marketer")
+marketers_only = staff_required("content")
 
 STATE_LABELS = {
     "own": _l("Own version"),

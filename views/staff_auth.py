@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from domain import staff as staff_accounts, totp_keys
+from domain import roles, staff as staff_accounts, totp_keys
 from forms.auth import ButtonForm, LoginForm
 from forms.staff import RecoveryCodeForm, TotpForm
 from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
@@ -30,22 +30,21 @@ from views.shared.limits import client_address, rate_limited
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 log = logging.getLogger(__name__)
 
-ROLE_LABELS = {"agent": _l("Agent"), "marketer": _l("Marketer"), "admin": _l("Admin")}
-
-# What each role reaches from /staff. The tools are built on this sign-in;
-# an entry whose endpoint does not exist yet shows as coming later.
+# The sections of /staff, each shown to the roles with its permission
+# (domain.roles). An entry whose endpoint does not exist yet shows as
+# coming later.
 SECTIONS = [
-    (("agent", "admin"), "agents.queue", _l("Queue"),
+    ("queue", "agents.queue", _l("Queue"),
      _l("Customers' messages and service requests, the longest waiting first.")),
-    (("admin",), "admin.staff", _l("Staff and roles"),
+    ("staff", "admin.staff", _l("Staff and roles"),
      _l("Add staff members, change their roles, unlock or deactivate them.")),
-    (("admin",), "admin.customers", _l("Customer accounts"),
+    ("customers", "admin.customers", _l("Customer accounts"),
      _l("Find a customer's account by e-mail address and unlock it.")),
-    (("admin",), "admin.security_log", _l("Security log"),
+    ("security_log", "admin.security_log", _l("Security log"),
      _l("Sign-ins, lockouts and refusals, of customers and staff.")),
-    (("marketer",), "texts.index", _l("Texts"),
+    ("texts", "texts.index", _l("Texts"),
      _l("Every text of the pages and e-mails, in every language variant: word it, preview it, publish it.")),
-    (("marketer",), "content.home", _l("Content"),
+    ("content", "content.home", _l("Content"),
      _l("Help-center articles in every language, and what readers ask and find.")),
 ]
 
@@ -211,10 +210,11 @@ def logout():
 
 
 @bp.route("")
-@staff_required(*staff_accounts.ROLES)
+@staff_required()
 def home():
     sections = [dict(title=title, text=text,
                      url=url_for(endpoint) if endpoint in current_app.view_functions else None)
-                for roles, endpoint, title, text in SECTIONS if g.staff.role in roles]
-    return render_page("staff/home.html", staff=g.staff, role=ROLE_LABELS[g.staff.role],
+                for permission, endpoint, title, text in SECTIONS
+                if roles.may(g.staff.role, permission)]
+    return render_page("staff/home.html", staff=g.staff, role=roles.label(g.staff.role),
                        sections=sections, back_office=True)

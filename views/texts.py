@@ -2,7 +2,8 @@
 variant, with search and filters; a draft seen by its author on the real
 pages in preview mode; publishing (live on every server process by its
 next request); the history, with revert; e-mails previewed with sample
-data. The rules are domain.texts' and domain.text_checks'. Marketers only."""
+data. The rules are domain.texts' and domain.text_checks'. For the roles
+with the "texts" permission (domain.roles, the marketers)."""
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, g, render_template, request, session, url_for
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
-from domain import text_checks, texts
+from domain import roles, text_checks, texts
 from domain.i18n import display_name
 from domain.ids import parse_id, parse_number
 from domain.markets import SITES
@@ -23,7 +24,7 @@ from views.shared.guards import current_staff, staff_required
 
 bp = Blueprint("texts", __name__, url_prefix="/staff/texts")
 
-marketers_only = staff_required("marketer")
+marketers_only = staff_required("texts")
 
 PER_PAGE = 50
 FORM_MAX = 2000
@@ -64,7 +65,7 @@ def _preview_mode():
     """A marketer with preview on sees their drafts on every page."""
     if session.get(PREVIEW):
         staff = current_staff()
-        if staff is not None and staff.role == "marketer":
+        if staff is not None and roles.may(staff.role, "texts"):
             g.text_preview_by = staff.id
 
 

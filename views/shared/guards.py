@@ -5,8 +5,8 @@
   question asked right after the password.
 - owned_agreement(): the signed-in customer's agreement, or the 404 of a
   missing one.
-- staff_required(): a staff member signed in with both factors, with a
-  role allowed on the page.
+- staff_required(): a staff member signed in with both factors, whose
+  role has the page's permission (domain.roles).
 
 Staff sessions are kept apart from customers': flask-login's current_user
 is only ever a customer. The staff session key waits in
@@ -18,7 +18,7 @@ from flask import abort, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from domain import devices, sessions, staff as staff_accounts
+from domain import devices, roles, sessions, staff as staff_accounts
 from domain.security_log import log_event
 from models import Agreement
 from views.shared.answers import redirect_to, render_page
@@ -87,11 +87,13 @@ def current_staff():
     return loaded[0]
 
 
-def staff_required(*roles):
+def staff_required(permission=None):
     """For back-office pages: a staff member signed in with both factors,
-    whose role is one of `roles` (any role when none is given). Others go
-    to the sign-in; a role not allowed gets 403, and the log says who tried
-    what. The member is g.staff."""
+    whose role has `permission` (domain.roles; any member when None).
+    Others go to the sign-in; a role without it gets 403, and the log says
+    who tried what. The member is g.staff."""
+    if permission is not None and permission not in roles.PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}: see domain.roles")
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -99,7 +101,7 @@ def staff_required(*roles):
             if staff is None:
                 flash(_("Sign in to see this page."), "info")
                 return redirect_to("staff.login")
-            if roles and staff.role not in roles:
+            if permission is not None and not roles.may(staff.role, permission):
                 log_event("role_refused", staff=staff, detail=request.endpoint or "")
                 return render_page("errors/http.html", code=403, status=403, back_office=True)
             g.staff = staff
