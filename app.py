@@ -11,9 +11,16 @@ from domain import documents, links, passwords, totp_keys, virus_scan
 from domain.db import init_database
 from domain.markets import MARKETS, load_markets
 from extensions import babel, csrf, login_manager
-from views import (account, admin, agents, agreements, auth, content, device, help, link, messages,
-                   payoff, profile, register, service, site, staff_auth, texts)
+from views import (account, agreements, auth, device, help, link, messages, payoff, profile,
+                   register, service, site)
 from views.shared import cache, cookies, errors, hooks, sites, templating
+from views.staff import admin, agents, content, texts
+from views.staff import auth as staff_auth
+
+# The customers' site (views/) and the back office (views/staff/).
+PORTAL = (site, register, auth, account, link, device, agreements, payoff, profile, service,
+          messages, help)
+BACK_OFFICE = (staff_auth, agents, admin, content, texts)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -145,10 +152,8 @@ def create_app(test_config=None, instance_path=None):
     hooks.init_app(app)
     templating.init_app(app)
     cache.init_app(app)
-    for module in (site, register, auth, account, link, device, agreements, payoff, profile,
-                   service, messages, help, staff_auth, agents, admin, content, texts):
+    for module in PORTAL + BACK_OFFICE:
         app.register_blueprint(module.bp)
-    texts.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     if app.config["TRUSTED_PROXIES"]:

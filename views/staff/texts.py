@@ -57,10 +57,7 @@ SAMPLE = dict(customer=SimpleNamespace(first_name="Camille", last_name="Roy", ti
               code="482913", new_address="camille.roy@example.com", attempts=3)
 
 
-def init_app(app):
-    app.before_request(_preview_mode)
-
-
+@bp.before_app_request
 def _preview_mode():
     """A marketer with preview on sees their drafts on every page."""
     if session.get(PREVIEW):
@@ -93,7 +90,7 @@ def index():
     pages = max(1, -(-len(found) // PER_PAGE))
     page_number = min(page_number, pages)
     shown = found[(page_number - 1) * PER_PAGE:page_number * PER_PAGE]
-    return page("texts/index.html", variant=variant, query=query, show=show, shows=SHOW,
+    return page("staff/texts/index.html", variant=variant, query=query, show=show, shows=SHOW,
                 rows=shown, total=len(found), page=page_number, pages=pages,
                 variants=texts.VARIANTS, preview=bool(session.get(PREVIEW)),
                 drafts=texts.drafts_of(g.staff, variant),
@@ -151,7 +148,7 @@ def edit(variant, key):
                 flash(problem.message, "info")
             return redirect_to("texts.edit", variant=variant, key=key)
     labels = plural_labels(count) if row.text.plural else [_("Text")]
-    return page("texts/edit.html", variant=variant, row=row, forms=forms, labels=labels,
+    return page("staff/texts/edit.html", variant=variant, row=row, forms=forms, labels=labels,
                 problems=problems, siblings=texts.siblings(variant, row.text),
                 history=texts.history(variant, key, limit=10), forms_of=texts.forms_of,
                 form=ButtonForm(),
@@ -198,7 +195,7 @@ def history():
         abort(404)
     before = parse_id(request.args.get("before"))
     changes = texts.history(variant or None, limit=PER_PAGE, before_id=before)
-    return page("texts/history.html", changes=changes, variant=variant, variants=texts.VARIANTS,
+    return page("staff/texts/history.html", changes=changes, variant=variant, variants=texts.VARIANTS,
                 more=len(changes) == PER_PAGE, form=ButtonForm(), forms_of=texts.forms_of)
 
 
@@ -237,7 +234,7 @@ def emails():
     site = email_site(variant)
     with force_locale(variant):
         text = render_template(f"email/{name}.txt", site=site, market=site.market, **SAMPLE)
-    return page("texts/emails.html", variant=variant, name=name, emails=EMAILS, text=text,
+    return page("staff/texts/emails.html", variant=variant, name=name, emails=EMAILS, text=text,
                 variants=texts.VARIANTS, preview=bool(session.get(PREVIEW)))
 
 

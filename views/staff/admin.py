@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 
 from domain import admin, roles, staff as staff_accounts
 from domain.ids import parse_id
-from forms.admin import AddMemberForm, CustomerSearchForm, LogFilterForm, RoleForm
 from forms.auth import ButtonForm
+from forms.staff.admin import AddMemberForm, CustomerSearchForm, LogFilterForm, RoleForm
 from models import Customer, Staff
 from views.shared.answers import form_status, redirect_to, render_page
 from views.shared.guards import staff_required
@@ -57,7 +57,7 @@ def staff():
             form.email.errors.append(_("This e-mail address has a staff account already."))
         else:
             return redirect_to("admin.created", staff_id=member.id)
-    return page("admin/staff.html", form=form, members=staff_accounts.members(),
+    return page("staff/admin/staff.html", form=form, members=staff_accounts.members(),
                 status=form_status(form))
 
 
@@ -69,7 +69,7 @@ def created(staff_id):
         return not_found()
     # Made now, shown this once; a reload finds it issued and shows nothing.
     password = admin.issue_initial_password(member, by=g.staff)
-    return page("admin/created.html", member=member, password=password)
+    return page("staff/admin/created.html", member=member, password=password)
 
 
 @bp.route("/staff/<id:staff_id>", methods=["GET", "POST"])
@@ -94,7 +94,7 @@ def member(staff_id):
 
 def member_page(member, role_form, problem=None):
     """The member's page; with a problem (or a form error), the status says so."""
-    return page("admin/member.html", member=member, form=role_form, problem=problem,
+    return page("staff/admin/member.html", member=member, form=role_form, problem=problem,
                 pending=staff_accounts.password_pending(member),
                 is_self=member.id == g.staff.id,
                 status=form_status(role_form, problem))
@@ -184,7 +184,7 @@ def customers():
         if found is None:
             form.email.errors.append(_("No customer of this market has this e-mail address. "
                                        "It must be exact."))
-    return page("admin/customers.html", form=form, found=found, problem=None,
+    return page("staff/admin/customers.html", form=form, found=found, problem=None,
                 status=form_status(form))
 
 
@@ -195,7 +195,7 @@ def unlock_customer():
     if customer_id is not None and ButtonForm().validate_on_submit():
         customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None:
-        return page("admin/customers.html", form=CustomerSearchForm(formdata=None), found=None,
+        return page("staff/admin/customers.html", form=CustomerSearchForm(formdata=None), found=None,
                     problem=_("Find the customer again, then unlock the account."),
                     status=form_status(problem=True))
     admin.unlock_customer(customer.id, by=g.staff)
@@ -224,6 +224,6 @@ def security_log():
             except admin.PageGone:
                 problem = _("This page of the log does not exist. Start again from the newest "
                             "entries.")
-    return page("admin/security_log.html", form=form, log_page=log_page, problem=problem,
+    return page("staff/admin/security_log.html", form=form, log_page=log_page, problem=problem,
                 values=form.values() if not form.errors else {},
                 status=form_status(form, problem))

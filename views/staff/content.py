@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from domain import help, help_content
 from domain.i18n import display_name
 from domain.markets import MARKETS
-from forms.admin import market_choices
 from forms.auth import ButtonForm
-from forms.content import NewArticleForm, VersionForm
 from forms.help import category_name
+from forms.staff.admin import market_choices
+from forms.staff.content import NewArticleForm, VersionForm
 from models import HelpArticle, HelpCategory
 from views.shared.answers import form_status, redirect_to, render_page
 from views.shared.guards import staff_required
@@ -48,14 +48,14 @@ def chosen_market():
 @bp.route("")
 @marketers_only
 def home():
-    return page("content/home.html")
+    return page("staff/content/home.html")
 
 
 @bp.route("/help")
 @marketers_only
 def articles():
     market = chosen_market()
-    return page("content/articles.html", market=market, markets=market_choices(),
+    return page("staff/content/articles.html", market=market, markets=market_choices(),
                 rows=help_content.coverage(market), missing=help_content.missing(market),
                 state_labels=STATE_LABELS)
 
@@ -65,7 +65,7 @@ def articles():
 def report():
     market = chosen_market()
     asked, helped, not_helped = help_content.answer_feedback(market)
-    return page("content/report.html", market=market, markets=market_choices(),
+    return page("staff/content/report.html", market=market, markets=market_choices(),
                 most_viewed=help_content.most_viewed(market),
                 least_helpful=help_content.least_helpful(market),
                 unanswered=help_content.unanswered_questions(market),
@@ -92,7 +92,7 @@ def new_article():
         else:
             flash(_("The draft is saved. Customers see it once you publish it."), "info")
             return redirect_to("content.version", article_id=article.id, locale=form.locale.data)
-    return page("content/new.html", form=form, market=market,
+    return page("staff/content/new.html", form=form, market=market,
                 status=form_status(form))
 
 
@@ -137,7 +137,7 @@ def version(article_id, locale):
         return redirect_to("content.version", article_id=article.id, locale=locale)
     preview_title = form.title.data if form.title.data else title
     preview_body = form.body.data if form.body.data else body
-    return page("content/version.html", article=article, market=market, locale=locale,
+    return page("staff/content/version.html", article=article, market=market, locale=locale,
                 form=form, version=current, locales=help_content.editable_locales(market),
                 preview_title=preview_title,
                 preview=help.render_body(preview_body) if preview_body else None,

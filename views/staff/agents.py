@@ -17,10 +17,10 @@ from domain.clock import today_in, utcnow
 from domain.ids import parse_id
 from domain.markets import MARKETS
 from domain.messages import BODY_MAX
-from forms.agents import (TITLE_MAX, AgentReplyForm, AssignForm, DocumentForm, QueueFilterForm,
-                          document_limits, market_label)
 from forms.auth import ButtonForm
 from forms.messages import ACCEPT, file_limits, topic_label
+from forms.staff.agents import (TITLE_MAX, AgentReplyForm, AssignForm, DocumentForm,
+                                QueueFilterForm, document_limits, market_label)
 from models import Attachment, Message
 from views.shared.answers import form_status, redirect_to, render_page
 from views.shared.files import TEXT_ROOM, attachments_room, send_attachment
@@ -84,7 +84,7 @@ def queue_page():
     form = QueueFilterForm(request.args, queue.team())
     after = request.args.get("after")
     threads, next_after = queue.queue_page(form.filters(), g.staff, after)
-    return render_page("agents/queue.html", back_office=True, form=form, threads=threads,
+    return render_page("staff/agents/queue.html", back_office=True, form=form, threads=threads,
                        after=queue.parse_position(after) and after, next_after=next_after,
                        **HELPERS)
 
@@ -120,7 +120,7 @@ def show(thread, reply_form=None, assign_form=None, document_form=None, status=2
     assign_form = assign_form or AssignForm(queue.team())
     document_form = document_form or new_document_form(thread, agreements)
     shown = next((f for f in (assign_form, document_form) if f.errors), reply_form)
-    return render_page("agents/thread.html", back_office=True, status=status, thread=thread,
+    return render_page("staff/agents/thread.html", back_office=True, status=status, thread=thread,
                        customer=thread.customer, conversation=queue.conversation(thread),
                        agreements=agreements, reply_form=reply_form, assign_form=assign_form,
                        document_form=document_form, form=shown,

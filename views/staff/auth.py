@@ -22,7 +22,7 @@ from flask_babel import ngettext
 
 from domain import roles, staff as staff_accounts, totp_keys
 from forms.auth import ButtonForm, LoginForm
-from forms.staff import RecoveryCodeForm, TotpForm
+from forms.staff.auth import RecoveryCodeForm, TotpForm
 from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
 from views.shared.guards import STAFF_SESSION, staff_required, staff_session
 from views.shared.limits import client_address, rate_limited
