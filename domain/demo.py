@@ -10,6 +10,7 @@ from domain import agreement_import, documents, help, passwords, roles, totp_key
 from domain.accounts import email_key
 from domain.clock import utcnow
 from domain.db import database
+from domain.languages import VARIANTS
 from domain.markets import MARKETS, SITES
 from models import Customer, HelpArticle, HelpCategory, Staff
 
@@ -78,11 +79,11 @@ def load_agreements():
         raise ValueError(f"demo documents: {report.bad_rows}")
 
 
-# The locale tables of config/demo/help.toml, each saved as that locale. A
-# language (en, fr, de) is saved in every market, since every variant's
-# fallback chain ends in one of them (domain.help.fallback_chain); a regional
-# variant (fr_CA) only in the markets that serve it, where an article has it.
-HELP_LOCALES = ("en", "fr", "de", "fr_CA")
+# The locale tables of config/demo/help.toml, each saved as that locale,
+# for every language variant (domain.languages) an article has. A language
+# (en, fr, de) is saved in every market, since every variant's fallback
+# chain ends in one of them (domain.help.fallback_chain); a regional variant
+# (fr_CA) only in the markets that serve it.
 
 
 def load_help():
@@ -107,11 +108,11 @@ def load_help():
                                             HelpCategory.key == entry["category"])
                 article = HelpArticle.create(market=market, category=category,
                                              key=entry["key"], position=position)
-                for locale in HELP_LOCALES:
+                for locale, variant in VARIANTS.items():
                     # A regional version (fr_CA) is in no other market's
                     # fallback chain: elsewhere no one would ever read it.
-                    if "_" in locale and (locale not in entry
-                                          or locale not in MARKETS[market].locales):
+                    if locale not in entry or (variant.regional
+                                               and locale not in MARKETS[market].locales):
                         continue
                     help.save_version(article, locale, entry[locale]["title"],
                                       entry[locale]["body"], published=True)

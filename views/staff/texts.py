@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from domain import roles, text_checks, texts
 from domain.i18n import display_name
 from domain.ids import parse_id, parse_number
+from domain.languages import SOURCE_LANGUAGE, VARIANTS
 from domain.markets import SITES
 from forms.auth import ButtonForm
 from forms.fields import has_control_characters
@@ -68,11 +69,19 @@ def _preview_mode():
 
 def page(template, status=200, **context):
     return render_page(template, status=status, back_office=True, name_of=display_name,
-                       origin_labels=ORIGIN_LABELS, **context)
+                       origin_labels=ORIGIN_LABELS, first_variant=first_variant(), **context)
+
+
+def first_variant():
+    """The variant the editor opens on: the first regional variant of a
+    translated language (fr_CA with today's markets), where most wording
+    differs."""
+    return next((variant.code for variant in VARIANTS.values()
+                 if variant.regional and variant.language != SOURCE_LANGUAGE), next(iter(VARIANTS)))
 
 
 def chosen_variant(value):
-    if value not in texts.VARIANTS:
+    if value not in VARIANTS:
         abort(404)
     return value
 
@@ -80,7 +89,7 @@ def chosen_variant(value):
 @bp.route("")
 @marketers_only
 def index():
-    variant = chosen_variant(request.args.get("variant") or "fr_CA")
+    variant = chosen_variant(request.args.get("variant") or first_variant())
     query = (request.args.get("q") or "").strip()[:200]
     show = request.args.get("show") or ""
     if show not in SHOW:
@@ -92,7 +101,7 @@ def index():
     shown = found[(page_number - 1) * PER_PAGE:page_number * PER_PAGE]
     return page("staff/texts/index.html", variant=variant, query=query, show=show, shows=SHOW,
                 rows=shown, total=len(found), page=page_number, pages=pages,
-                variants=texts.VARIANTS, preview=bool(session.get(PREVIEW)),
+                variants=VARIANTS, preview=bool(session.get(PREVIEW)),
                 drafts=texts.drafts_of(g.staff, variant),
                 form=ButtonForm())
 
@@ -168,9 +177,9 @@ def publish():
     if not ButtonForm().validate_on_submit():
         abort(400)
     variant = request.form.get("variant")
-    count = texts.publish_drafts(g.staff, variant=variant if variant in texts.VARIANTS else None)
+    count = texts.publish_drafts(g.staff, variant=variant if variant in VARIANTS else None)
     flash(ngettext("Published %(num)s draft.", "Published %(num)s drafts.", count), "info")
-    return redirect_to("texts.index", variant=variant if variant in texts.VARIANTS else "fr_CA")
+    return redirect_to("texts.index", variant=variant if variant in VARIANTS else first_variant())
 
 
 @bp.route("/preview", methods=["POST"])
@@ -184,18 +193,18 @@ def preview():
     else:
         flash(_("Preview is off: you see the pages as customers do."), "info")
     variant = request.form.get("variant")
-    return redirect_to("texts.index", variant=variant if variant in texts.VARIANTS else "fr_CA")
+    return redirect_to("texts.index", variant=variant if variant in VARIANTS else first_variant())
 
 
 @bp.route("/history")
 @marketers_only
 def history():
     variant = request.args.get("variant") or ""
-    if variant and variant not in texts.VARIANTS:
+    if variant and variant not in VARIANTS:
         abort(404)
     before = parse_id(request.args.get("before"))
     changes = texts.history(variant or None, limit=PER_PAGE, before_id=before)
-    return page("staff/texts/history.html", changes=changes, variant=variant, variants=texts.VARIANTS,
+    return page("staff/texts/history.html", changes=changes, variant=variant, variants=VARIANTS,
                 more=len(changes) == PER_PAGE, form=ButtonForm(), forms_of=texts.forms_of)
 
 
@@ -227,7 +236,7 @@ def email_site(variant):
 @bp.route("/emails")
 @marketers_only
 def emails():
-    variant = chosen_variant(request.args.get("variant") or "fr_CA")
+    variant = chosen_variant(request.args.get("variant") or first_variant())
     name = request.args.get("email") or EMAILS[0]
     if name not in EMAILS:
         abort(404)
@@ -235,7 +244,7 @@ def emails():
     with force_locale(variant):
         text = render_template(f"email/{name}.txt", site=site, market=site.market, **SAMPLE)
     return page("staff/texts/emails.html", variant=variant, name=name, emails=EMAILS, text=text,
-                variants=texts.VARIANTS, preview=bool(session.get(PREVIEW)))
+                variants=VARIANTS, preview=bool(session.get(PREVIEW)))
 
 
 @bp.route("/emails/<variant>/<name>.html")
