@@ -16,9 +16,9 @@ from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from domain import (admin, agreement_import, demo, documents, ratelimit, roles, texts, totp_keys,
-                    worker)
-from domain import scale as scale_data
+from demo import sample as demo
+from demo import scale as scale_data
+from domain import admin, agreement_import, documents, ratelimit, roles, texts, totp_keys, worker
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import backup_sqlite, database, upgrade
@@ -86,7 +86,7 @@ def db_backup(destination):
 @click.group("demo", cls=AppGroup, invoke_without_command=True)
 @click.option("--scale", type=click.IntRange(min=1), default=None,
               help="Generate this many customers, with agreements, payments, threads and "
-                   "messages, and help articles (domain/scale.py).")
+                   "messages, and help articles (demo/scale.py).")
 @click.option("--messages", type=click.IntRange(min=0), default=10, show_default=True,
               help="With --scale: messages per customer.")
 @click.option("--articles", type=click.IntRange(min=0), default=50, show_default=True,

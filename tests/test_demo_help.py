@@ -10,7 +10,8 @@ import tomllib
 import pytest
 
 from conftest import heading
-from domain import demo, help
+from demo import sample as demo
+from domain import help
 from domain.markets import MARKETS
 from models import HelpArticle, HelpArticleVersion
 

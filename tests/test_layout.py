@@ -3,7 +3,8 @@
 - a blueprint module (one that makes a `Blueprint`) imports no other
   blueprint module: what two blueprints share lives in views/shared/ or
   domain/, and views/shared/ imports no blueprint;
-- forms never import views; domain/ imports neither views nor forms;
+- forms never import views; domain/ imports neither views nor forms, nor
+  the made-up data of demo/;
 - the project's modules import each other in no circle;
 - the status of a page with a form is decided in one place,
   views.shared.answers.form_status.
@@ -82,7 +83,8 @@ def test_no_view_module_imports_a_blueprint(name):
 
 
 @pytest.mark.parametrize("layer, forbidden", [("forms", ("views",)),
-                                              ("domain", ("views", "forms"))])
+                                              ("domain", ("views", "forms", "demo")),
+                                              ("demo", ("views", "forms"))])
 def test_lower_layers_import_no_higher_one(layer, forbidden):
     wrong = sorted(f"{name} -> {target}" for name, targets in GRAPH.items()
                    if name.split(".")[0] == layer

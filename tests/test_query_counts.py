@@ -17,7 +17,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import PASSWORD, login, make_app
-from domain import passwords, scale
+from demo import scale
+from domain import passwords
 from domain.clock import utcnow
 from domain.db import database
 from linking_helpers import make_agreement

@@ -12,7 +12,8 @@ import pytest
 from peewee import fn
 
 from conftest import login
-from domain import agreement_import, help, scale
+from demo import scale
+from domain import agreement_import, help
 from domain.markets import MARKETS
 from models import (Agreement, Customer, HelpArticle, HelpArticleVersion, Message, Payment,
                     Thread)

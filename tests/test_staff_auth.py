@@ -9,7 +9,8 @@ import pyotp
 import pytest
 
 from conftest import errors, heading, login, page_without_csrf, registered
-from domain import demo, lockout, staff as staff_accounts
+from demo import sample as demo
+from domain import lockout, staff as staff_accounts
 from domain.db import database
 from models import RecoveryCode, SecurityEvent, Staff, StaffSession
 from staff_helpers import STAFF_PASSWORD, fresh_code, sign_in, staff_member, staff_signed_in

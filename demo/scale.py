@@ -41,7 +41,7 @@ from domain.markets import MARKETS
 from models import Agreement, Customer, HelpArticle, HelpCategory, Message, Payment, Staff, Thread
 
 # Every generated customer's password (documented for testers, like
-# domain.demo.PASSWORD). Demo data only: never load this into production.
+# demo.sample.PASSWORD). Demo data only: never load this into production.
 PASSWORD = "Scale-Keyfob-2026"
 
 # Customers per transaction (with their agreements, payments, threads and
