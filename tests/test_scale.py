@@ -1,4 +1,4 @@
-"""Data at scale (domain.scale, `flask demo scale N`): the counts it
+"""Data at scale (demo.scale, `flask demo scale N`): the counts it
 reports are what it wrote, every row would pass the app's own checks
 (the agreements and payments those of `flask agreements import`), the
 customers sign in with scale.PASSWORD, search finds the articles, and a
