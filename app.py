@@ -11,8 +11,16 @@ from domain import documents, links, passwords, totp_keys, virus_scan
 from domain.db import init_database
 from domain.markets import MARKETS, load_markets
 from extensions import babel, csrf, login_manager
-from views import (account, admin, agents, agreements, auth, cache, content, device, errors, help,
-                   link, messages, payoff, profile, register, service, site, staff_auth, texts, web)
+from views import (account, agreements, auth, device, help, link, messages, payoff, profile,
+                   register, service, site)
+from views.shared import cache, cookies, errors, hooks, sites, templating
+from views.staff import admin, agents, content, texts
+from views.staff import auth as staff_auth
+
+# The customers' site (views/) and the back office (views/staff/).
+PORTAL = (site, register, auth, account, link, device, agreements, payoff, profile, service,
+          messages, help)
+BACK_OFFICE = (staff_auth, agents, admin, content, texts)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -132,21 +140,20 @@ def create_app(test_config=None, instance_path=None):
     load_markets(app.config["MARKETS_FILE"])
     _check_public_urls(app.config)
     if app.config["SESSION_COOKIE_SECURE"]:
-        app.config["SESSION_COOKIE_NAME"] = web.cookie_name(app.config["SESSION_COOKIE_NAME"], True)
+        app.config["SESSION_COOKIE_NAME"] = cookies.cookie_name(app.config["SESSION_COOKIE_NAME"], True)
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"],
                         app.config["PASSWORD_HASH_MEMORY_COST"])
 
-    babel.init_app(app, locale_selector=web.babel_locale,
-                   timezone_selector=web.current_timezone)
+    babel.init_app(app, locale_selector=sites.babel_locale,
+                   timezone_selector=sites.current_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    web.init_app(app)
+    hooks.init_app(app)
+    templating.init_app(app)
     cache.init_app(app)
-    for module in (site, register, auth, account, link, device, agreements, payoff, profile,
-                   service, messages, help, staff_auth, agents, admin, content, texts):
+    for module in PORTAL + BACK_OFFICE:
         app.register_blueprint(module.bp)
-    texts.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     if app.config["TRUSTED_PROXIES"]:

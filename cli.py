@@ -1,6 +1,7 @@
 """Operator commands: `flask db upgrade`, `flask demo load`, `flask outbox
 send`, `flask accounts purge|unlock`, `flask agreements import`,
-`flask staff create|list|reset-2fa|rotate-totp-key`, `flask translate extract|update|compile|export|import`."""
+`flask staff create|list|reset-2fa|rotate-totp-key`,
+`flask translate extract|update|compile|init|export|import`."""
 import contextlib
 import glob
 import os
@@ -9,16 +10,19 @@ import sys
 import time
 
 import click
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from domain import admin, agreement_import, demo, documents, ratelimit, texts, totp_keys, worker
-from domain import scale as scale_data
+from demo import sample as demo
+from demo import scale as scale_data
+from domain import admin, agreement_import, documents, ratelimit, roles, texts, totp_keys, worker
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import backup_sqlite, database, upgrade
+from domain.languages import SOURCE_LANGUAGE, VARIANTS
 from domain.markets import MARKETS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +36,23 @@ agreements_cli = AppGroup("agreements", help="Agreements from the lender's syste
 documents_cli = AppGroup("documents", help="Statements and letters of agreements.")
 translate_cli = AppGroup("translate", help="Translation catalogues (wraps pybabel).")
 staff_cli = AppGroup("staff", help="Staff accounts of the back office.")
+
+
+class VariantChoice(click.Choice):
+    """A language variant of domain.languages.VARIANTS, read when the
+    command runs: the markets (which the variants come from) are loaded by
+    then, not when this module is imported."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self):
+        return tuple(VARIANTS)
+
+    @choices.setter
+    def choices(self, _value):
+        pass
 
 
 def init_app(app):
@@ -65,7 +86,7 @@ def db_backup(destination):
 @click.group("demo", cls=AppGroup, invoke_without_command=True)
 @click.option("--scale", type=click.IntRange(min=1), default=None,
               help="Generate this many customers, with agreements, payments, threads and "
-                   "messages, and help articles (domain/scale.py).")
+                   "messages, and help articles (demo/scale.py).")
 @click.option("--messages", type=click.IntRange(min=0), default=10, show_default=True,
               help="With --scale: messages per customer.")
 @click.option("--articles", type=click.IntRange(min=0), default=50, show_default=True,
@@ -116,7 +137,7 @@ def demo_load(if_empty):
 
 @staff_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, help="agent, marketer or admin")
+@click.option("--role", required=True, help=roles.names())
 @click.option("--name", required=True, help="The member's name, as colleagues know it.")
 def staff_create(email, role, name):
     """Create a staff member and print their initial password, once. They
@@ -311,6 +332,55 @@ def translate_update():
     _pybabel("update", "-i", POT, "-d", TRANSLATIONS, "--no-fuzzy-matching", "--ignore-obsolete")
 
 
+@translate_cli.command("init")
+@click.argument("variant")
+@click.option("--directory", type=click.Path(file_okay=False),
+              help="The catalogues' folder, with messages.pot (default: the project's "
+                   "translations/).")
+def translate_init(variant, directory):
+    """Start the catalogue of a new language variant (pybabel init), in
+    layers: a language's catalogue (it) is to hold every text, a regional
+    variant's (it_CH) only what it says differently, its other texts coming
+    from its language. A regional variant of a language without a catalogue
+    gets its language's too; English regional variants lie over the source
+    (English), which has none."""
+    try:
+        locale = Locale.parse(variant)
+    except (ValueError, UnknownLocaleError):
+        raise click.ClickException(f"{variant!r} is not a locale Babel knows; write it like "
+                                   "it or it_CH") from None
+    directory = directory or TRANSLATIONS
+    pot = os.path.join(directory, "messages.pot")
+    if not os.path.isfile(pot):
+        raise click.ClickException(f"no messages.pot in {directory}")
+    variant, language = str(locale), locale.language
+    if variant == SOURCE_LANGUAGE:
+        raise click.ClickException("English is the source language: it has no catalogue")
+    if os.path.exists(_catalogue(directory, variant)):
+        raise click.ClickException(f"{variant} has a catalogue already: "
+                                   f"{_shown_path(_catalogue(directory, variant))}")
+    layers = [layer for layer in dict.fromkeys((language, variant))
+              if layer != SOURCE_LANGUAGE and not os.path.exists(_catalogue(directory, layer))]
+    for layer in layers:
+        _pybabel("init", "-i", pot, "-d", directory, "-l", layer)
+        click.echo(f"{_shown_path(_catalogue(directory, layer))}: "
+                   + ("translate every text" if layer == language else
+                      f"translate only what {layer} says differently from "
+                      + (language if language != SOURCE_LANGUAGE else "the English source")))
+    if variant not in VARIANTS:
+        click.echo(f"next: add {variant} to a market's locales (and support_hours) in "
+                   "config/markets.toml; the README says what else a language takes")
+    click.echo("then: flask translate compile")
+
+
+def _catalogue(directory, layer):
+    return os.path.join(directory, layer, "LC_MESSAGES", "messages.po")
+
+
+def _shown_path(path):
+    return os.path.relpath(path, HERE) if path.startswith(HERE + os.sep) else path
+
+
 @translate_cli.command("compile")
 def translate_compile():
     """Compile the catalogues to .mo files (not kept in git)."""
@@ -336,7 +406,7 @@ def compile_catalogue(po_path, mo_path):
 
 
 @translate_cli.command("export")
-@click.option("--variant", "variants", multiple=True, type=click.Choice(texts.VARIANTS),
+@click.option("--variant", "variants", multiple=True, type=VariantChoice(),
               help="Only this variant (repeat for more); default: every variant with "
                    "published texts.")
 @click.option("--directory", type=click.Path(file_okay=False),
@@ -373,7 +443,7 @@ def translate_export(variants, directory):
 
 @translate_cli.command("import")
 @click.argument("po_file", metavar="FILE.po", type=click.Path(exists=True, dir_okay=False))
-@click.option("--variant", required=True, type=click.Choice(texts.VARIANTS),
+@click.option("--variant", required=True, type=VariantChoice(),
               help="The variant whose published texts the file's translations become.")
 def translate_import(po_file, variant):
     """Publish the translations of a .po file in a variant.

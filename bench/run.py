@@ -113,7 +113,8 @@ def add_months(day, months):
 def build_data(folder):
     """The database of the run; returns the ids the URLs need."""
     from app import create_app
-    from domain import demo, passwords
+    from demo import sample as demo
+    from domain import passwords
     from domain.accounts import email_key
     from domain.clock import utcnow
     from domain.db import database, upgrade

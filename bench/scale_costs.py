@@ -9,7 +9,7 @@ what is measured is the app and its queries.
     .venv/bin/python bench/scale_costs.py --big 20000 --no-doc   # a quicker try
 
 For each database: a fresh schema (the migrations), one agent (staff,
-with an authenticator), domain.scale.generate(1000, messages_per_customer=10);
+with an authenticator), demo.scale.generate(1000, messages_per_customer=10);
 one generated Austrian customer (de-at: no device authorization step) with
 a linked agreement and threads; each page the median of COUNT GETs after a
 few warm-ups, in ROUNDS rounds over all pages, signed in through the real
@@ -190,7 +190,7 @@ def sizes():
 
 
 def generate(count, seed, articles):
-    from domain import scale
+    from demo import scale
     from domain.db import database
     step = max(count // 10, scale.CHUNK)
     marks = {}
@@ -250,7 +250,7 @@ def form_token(client, url):
 
 
 def signed_in_customer(app, customer, lang):
-    from domain import scale
+    from demo import scale
     client = app.test_client()
     url = f"/{lang}/login"
     answer = client.post(url, data=dict(form_token(client, url), email=customer.email,
@@ -574,7 +574,7 @@ def subsection(result, command, when, commit):
 {command}
 ```
 
-Generation (domain.scale.generate, {MESSAGES_PER_CUSTOMER} messages per customer): {SMALL:,}
+Generation (demo.scale.generate, {MESSAGES_PER_CUSTOMER} messages per customer): {SMALL:,}
 customers in {small_s['seconds']:.1f} s (with {small_s['help_articles']} help articles), then
 {big_s['customers']:,} more in {big_s['seconds']:.1f} s.{analyze}
 
@@ -625,7 +625,7 @@ cost the same with {SMALL:,} customers and with 100 times as many, within {LIMIT
   a row differed by 1.6×); "ratio ÷ the reference's" takes that drift out.
 - "SQL ms": the page's SELECTs (recorded from one more GET) run again, 10 times each, the sum
   of their medians: the part of the page's time the amount of data could change.
-- The data: `domain.scale.generate({SMALL:,}, messages_per_customer={MESSAGES_PER_CUSTOMER})`
+- The data: `demo.scale.generate({SMALL:,}, messages_per_customer={MESSAGES_PER_CUSTOMER})`
   on the migrated schema, measured; then `generate()` again up to the big count (the help
   center left as it was: it does not grow with the customers), measured again. The same
   customer (Austrian: no device authorization step) at the same URLs both times, so their own

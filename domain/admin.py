@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 
 from peewee import JOIN
 
-from domain import staff as staff_accounts
+from domain import roles, staff as staff_accounts
 from domain.accounts import email_key, find_customer
 from domain.db import database
 from domain.security_log import log_event
@@ -93,7 +93,9 @@ def renew_password(member, by):
         log_event("staff_password_renewed", staff=by, detail=f"staff {member.id}")
 
 
-ACTIVE_ADMIN = (Staff.role == "admin") & (Staff.active == True)  # noqa: E712
+# The members who manage staff: one of them stays active, so that someone
+# can still manage the back office.
+ACTIVE_ADMIN = Staff.role.in_(roles.that_may("staff")) & (Staff.active == True)  # noqa: E712
 
 
 def _lock_admins():
@@ -111,7 +113,7 @@ def _other_active_admins(member_id):
 
 def change_role(member, role, by):
     """Give `member` another role; True when it changed."""
-    if role not in staff_accounts.ROLES:
+    if role not in roles.ROLES:
         raise staff_accounts.StaffError(f"unknown role {role!r}")
     if member.id == by.id:
         raise Refused("self")
@@ -120,7 +122,8 @@ def change_role(member, role, by):
         current = Staff.get_by_id(member.id)
         if current.role == role:
             return False
-        if current.role == "admin" and current.active and _other_active_admins(member.id) == 0:
+        if (roles.may(current.role, "staff") and not roles.may(role, "staff") and current.active
+                and _other_active_admins(member.id) == 0):
             raise Refused("last_admin")
         Staff.update(role=role).where(Staff.id == member.id).execute()
         log_event("staff_role_changed", staff=by,
@@ -137,7 +140,7 @@ def deactivate(member, by):
         current = Staff.get_by_id(member.id)
         if not current.active:
             return
-        if current.role == "admin" and _other_active_admins(member.id) == 0:
+        if roles.may(current.role, "staff") and _other_active_admins(member.id) == 0:
             raise Refused("last_admin")
         staff_accounts.deactivate(current, by=by)
 

@@ -19,6 +19,12 @@ class Card:
     new_documents: int
 
 
+def of_customer(customer_id):
+    """The customer's agreements, in the order they were linked."""
+    return list(Agreement.select().where(Agreement.customer == customer_id)
+                .order_by(Agreement.linked_at, Agreement.id))
+
+
 def next_due(agreement, today):
     return next((due for due in due_dates(agreement.start_date, agreement.term_months)
                  if due >= today), None)

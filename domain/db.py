@@ -9,7 +9,7 @@ from playhouse.migrations import Runner
 
 database = DatabaseProxy()
 # Raised by each init_database(): what a process keeps from one database
-# (domain.sessions, domain.texts, views.cache) is keyed by it, so that
+# (domain.sessions, domain.texts, views.shared.cache) is keyed by it, so that
 # nothing carries over to the next (tests, a shell open several; an id()
 # of a freed database object may come back).
 _generation = 0

@@ -23,12 +23,11 @@ import unicodedata
 from dataclasses import dataclass
 
 import snowballstemmer
-from babel import Locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from peewee import PostgresqlDatabase
 
-from domain import i18n
+from domain import i18n, languages
 from domain.clock import utcnow
 from domain.db import database
 from models import HelpArticle, HelpArticleVersion, HelpCategory, HelpQuestion
@@ -37,48 +36,12 @@ from models import HelpArticle, HelpArticleVersion, HelpCategory, HelpQuestion
 # FTS5 shadow tables named after it) out of the models-versus-schema check.
 SEARCH_TABLE = "help_search"
 
-# Language -> Snowball stemmer and PostgreSQL text search configuration.
-# Another language is searched without stemming ("simple").
-LANGUAGES = {"en": ("english", "english"), "fr": ("french", "french"), "de": ("german", "german")}
-
 MAX_QUERY = 200       # characters of a query looked at
 MAX_TERMS = 12        # words of a query looked at
 SNIPPET_WORDS = 30
 
-# Common words that find nothing useful (the gist of Snowball's lists, which
-# PostgreSQL also uses), folded like the text.
-STOP_WORDS = {
-    "en": """a about above after again against all am an and any are as at be because
-        been before being below between both but by can could did do does doing down
-        during each few for from further had has have having he her here hers herself
-        him himself his how i if in into is it its itself just me more most my myself
-        no nor not now of off on once only or other our ours ourselves out over own
-        same she should so some such than that the their theirs them themselves then
-        there these they this those through to too under until up very was we were
-        what when where which while who whom why will with would you your yours
-        yourself yourselves""",
-    "fr": """au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui
-        ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa
-        se ses son sur ta te tes toi ton tu un une vos votre vous c d j l a m n s t y
-        ete etee etees etes etant suis es est sommes sont serai sera seront serais
-        serait etais etait etions etaient fus fut ai as avons avez ont aurai aura
-        avais avait avions aviez avaient eu eue eus cet cette ceci cela ca si""",
-    "de": """aber alle allem allen aller alles als also am an ander andere anderem anderen
-        anderer anderes anderm andern anders auch auf aus bei bin bis bist da damit dann
-        der den des dem die das dass du dich dir dein deine deinem deinen deiner doch dort
-        durch ein eine einem einen einer eines einig er es etwas euer eure fur gegen
-        gewesen hab habe haben hat hatte hatten hier hin hinter ich mich mir ihr ihre
-        ihrem ihren ihrer ihres euch im in indem ins ist jede jedem jeden jeder jedes
-        jene jetzt kann kein keine keinem keinen keiner man manche mein meine meinem
-        meinen meiner mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr
-        sein seine seinem seinen seiner selbst sich sie ihnen sind so solche soll sollte
-        sondern sonst uber um und uns unser unsere unter viel vom von vor wahrend war
-        waren warst was weg weil weiter welche welchem welchen welcher welches wenn
-        werde werden wie wieder will wir wird wirst wo wollen wollte wurde wurden zu
-        zum zur zwar zwischen""",
-}
-STOP_WORDS = {language: set(words.split()) for language, words in STOP_WORDS.items()}
-
+# How each language is searched (its stemmer, configuration and stop
+# words): domain.languages.LANGUAGES.
 WORD = re.compile(r"\w+")
 # Markdown marks that would only clutter a snippet.
 MARKDOWN = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`~]+|^[ \t]*[#>]+", re.MULTILINE)
@@ -128,7 +91,7 @@ def save_version(article, locale, title, body, published):
 
 
 def _language(locale):
-    return Locale.parse(locale).language
+    return languages.language_of(locale)
 
 
 def _fold(text):
@@ -142,8 +105,8 @@ _STEMMERS = {}
 
 def _stemmer(language):
     """One stemmer a language, made once (making one compiles its rules)."""
-    name = LANGUAGES.get(language, (None, None))[0]
-    if name and name not in _STEMMERS:
+    name = languages.LANGUAGES[language].search if language in languages.LANGUAGES else None
+    if name and name not in _STEMMERS:      # a language not declared: no stemming
         _STEMMERS[name] = snowballstemmer.stemmer(name)
     return _STEMMERS.get(name)
 
@@ -160,7 +123,7 @@ def _stems(text, language):
     """The folded, stemmed words of `text`, stop words left out. Folding
     comes before stemming, as unaccent() does on PostgreSQL, so a word typed
     without its accents gets the same stem."""
-    stop = STOP_WORDS.get(language, set())
+    stop = languages.LANGUAGES.get(language, languages.PLAIN).stop_words
     return [_stem(language, word) for word in WORD.findall(_fold(text)) if word not in stop]
 
 
@@ -171,7 +134,7 @@ def _is_postgres():
 def _index(version):
     language = _language(version.locale)
     if _is_postgres():
-        config = LANGUAGES.get(language, (None, "simple"))[1]
+        config = languages.LANGUAGES.get(language, languages.PLAIN).search
         database.execute_sql(
             f"INSERT INTO {SEARCH_TABLE} (version_id, document) VALUES (%s,"
             " setweight(to_tsvector(%s::regconfig, unaccent(%s)), 'A')"
@@ -211,7 +174,7 @@ def search(market, locale, query, page=1, per_page=10, any_word=False):
     source = (f"FROM {SEARCH_TABLE} JOIN help_article_version v"
               f" ON v.id = {SEARCH_TABLE}.version_id")
     if _is_postgres():
-        config = LANGUAGES.get(language, (None, "simple"))[1]
+        config = languages.LANGUAGES.get(language, languages.PLAIN).search
         tsquery = f"plainto_tsquery({p}::regconfig, unaccent({p}))"
         if any_word:
             tsquery = f"replace({tsquery}::text, '&', '|')::tsquery"

@@ -2,7 +2,8 @@
 
 A site is one language variant of one market; its URL code is the locale in
 lower case with a hyphen (fr_CA -> fr-ca), so /fr-ca/login and /en-ca/login are
-the same page of the Canadian market in two languages.
+the same page of the Canadian market in two languages. Loading the markets
+also derives the table of language variants (domain.languages).
 """
 import dataclasses
 import functools
@@ -16,6 +17,7 @@ import phonenumbers
 from babel import Locale
 from babel.core import get_global
 
+from domain.languages import derive_variants, site_code
 from domain.payoff import ROUNDING, PayoffRules
 
 # The service requests a market may offer online (domain.service).
@@ -131,10 +133,6 @@ SITES = {}
 TYPOGRAPHY = {}
 
 
-def site_code(locale):
-    return locale.lower().replace("_", "-")
-
-
 def customer_site(customer):
     """The site a customer uses: their market in their language (its brand
     as that language names it)."""
@@ -191,6 +189,7 @@ def load_markets(path):
     unserved = set(TYPOGRAPHY) - {site.locale for site in SITES.values()}
     if unserved:
         raise ValueError(f"typography for locales no market serves: {sorted(unserved)}")
+    derive_variants(MARKETS)
     return MARKETS
 
 

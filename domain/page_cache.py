@@ -76,7 +76,7 @@ class PageCache:
         self.seconds = seconds
         self._pages = OrderedDict()
         self._lock = threading.Lock()
-        # CSRF tokens by session secret (views.cache), as many as pages.
+        # CSRF tokens by session secret (views.shared.cache), as many as pages.
         self.tokens = {}
 
     def get(self, key):

@@ -13,14 +13,12 @@ from typing import Optional
 
 from peewee import JOIN
 
-from domain import messages
+from domain import messages, roles
 from domain.db import database
 from domain.ids import parse_id
 from models import Agreement, Customer, Staff, Thread
 
 PER_PAGE = 50
-# Who can take a thread: the roles that see the queue.
-AGENT_ROLES = ("agent", "admin")
 STATUSES = ("open", "closed")
 # The assignee filter: anyone, the member asking, nobody, or a member's id.
 ANYONE, ME, UNASSIGNED = "anyone", "me", "unassigned"
@@ -36,7 +34,7 @@ class Filters:
 
 def team():
     """The active members who can take a thread, by name."""
-    return list(Staff.select().where(Staff.active == True, Staff.role.in_(AGENT_ROLES))  # noqa: E712
+    return list(Staff.select().where(Staff.active == True, Staff.role.in_(roles.that_may("queue")))  # noqa: E712
                 .order_by(Staff.name, Staff.id))
 
 
@@ -153,9 +151,9 @@ def customer_agreements(customer_id):
 
 def assign(thread, member_id):
     """Give the thread to the member with this id if they can take it
-    (active, agent or admin); that member, or None."""
+    (active, and their role may work the queue: domain.roles); that member, or None."""
     member = Staff.get_or_none(Staff.id == member_id, Staff.active == True,  # noqa: E712
-                               Staff.role.in_(AGENT_ROLES))
+                               Staff.role.in_(roles.that_may("queue")))
     if member is not None:
         Thread.update(assignee=member.id).where(Thread.id == thread.id).execute()
     return member

@@ -32,7 +32,7 @@ import pyotp
 from email_validator import EmailNotValidError
 from peewee import IntegrityError
 
-from domain import lockout, passwords, ratelimit, totp_keys
+from domain import lockout, passwords, ratelimit, roles, totp_keys
 from domain.accounts import normalized_email
 from domain.clock import utcnow
 from domain.db import database
@@ -40,7 +40,6 @@ from domain.security_log import log_event
 from domain.tokens import digest, new_secret
 from models import RecoveryCode, Staff, StaffSession
 
-ROLES = ("agent", "marketer", "admin")
 MAX_FAILED_LOGINS = 5
 MAX_WRONG_CODES = 5                 # in one session; the last one ends it
 ISSUER = "Keyfob"                   # the name the authenticator app shows
@@ -82,8 +81,8 @@ def create(email, name, role, password=None, issue_later=False):
     """(staff, password): a new active member without a second factor yet
     (set up at the first sign-in). Without `password`, a random one; with
     `issue_later`, none yet (password None): issue_password() makes it."""
-    if role not in ROLES:
-        raise StaffError(f"unknown role {role!r}: choose agent, marketer or admin")
+    if role not in roles.ROLES:
+        raise StaffError(f"unknown role {role!r}: choose {roles.names()}")
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or not name.isprintable():
         raise StaffError(f"the name must be 1 to {NAME_MAX} printable characters")

@@ -37,39 +37,14 @@ from babel.messages.plurals import get_plural
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from domain.languages import SOURCE_LANGUAGE, glossary_for
+
 
 @dataclass(frozen=True)
 class Problem:
     code: str       # placeholder_missing, placeholder_unknown, stray_percent, markup, plural_count, empty, glossary
     message: str    # plain words for a marketer: what is wrong and how to fix it
     blocking: bool  # errors block saving; glossary findings are warnings
-
-
-# Words each variant uses instead of the other's (the catalogues follow them:
-# tests/test_catalogues.py::test_variant_words). Forbidden term -> preferred.
-GLOSSARIES = {
-    "fr_CA": {
-        "e-mail": "courriel",
-        "email": "courriel",
-        "VIN": "NIV",
-        "SMS": "message texte",
-        "spam": "pourriel",
-        "téléphone mobile": "cellulaire",
-        "service client": "service à la clientèle",
-    },
-    "fr": {
-        "courriel": "e-mail",
-        "NIV": "VIN",
-        "pourriel": "spam",
-        "cellulaire": "téléphone mobile",
-        "service à la clientèle": "service client",
-    },
-}
-
-
-def glossary_for(locale):
-    """The variant's own glossary (fr_CA's, not fr's: the variants disagree)."""
-    return dict(GLOSSARIES.get(str(locale).replace("-", "_"), {}))
 
 
 # What the page puts in a placeholder, for the names we know; lazy so each
@@ -184,8 +159,8 @@ def _empty_message(locale):
     parsed = Locale.parse(str(locale))
     if parsed.territory:
         parent = Locale(parsed.language).get_display_name(_ui_locale())
-    elif parsed.language != "en":
-        parent = Locale("en").get_display_name(_ui_locale())   # the source
+    elif parsed.language != SOURCE_LANGUAGE:
+        parent = Locale(SOURCE_LANGUAGE).get_display_name(_ui_locale())   # the source
     else:
         return gettext("This text is empty, so the page would show nothing. "
                        "Write the text, or choose Revert to go back to the "

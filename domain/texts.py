@@ -29,6 +29,7 @@ from flask import g, has_app_context
 from peewee import JOIN
 
 from domain import text_checks
+from domain.languages import SOURCE_LANGUAGE, VARIANTS, language_of
 from domain.clock import utcnow
 from domain import db
 from domain.db import database
@@ -39,9 +40,7 @@ TRANSLATIONS = os.path.join(HERE, "translations")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 
 # The variants marketers word: each language, and each regional variant a
-# site is served in, over its language. English is the source language:
-# "en" words the source itself.
-VARIANTS = ("en", "en_CA", "en_US", "fr", "fr_CA", "fr_FR", "de", "de_AT")
+# site is served in, over its language (domain.languages, from the markets).
 
 
 def parent(variant):
@@ -247,7 +246,7 @@ def resolve(text, variant, db_layers, files=None):
         forms = (files or compiled)(layer).get(text.key)
         if forms:
             return forms, "own" if layer == variant else "inherited", layer
-    return text.forms, "source" if variant.startswith("en") else "missing", None
+    return text.forms, "source" if language_of(variant) == SOURCE_LANGUAGE else "missing", None
 
 
 def rows(variant, query="", show=""):

@@ -77,7 +77,7 @@ def refusal_message(refused):
 
 
 def sending_limit_message(verdict):
-    """A message refused by the customer's limit (views.web.message_limit):
+    """A message refused by the customer's limit (views.shared.limits.message_limit):
     when to send it again. The page keeps what was typed."""
     minutes = max(1, -(-verdict.retry_after // 60))
     return ngettext("You have sent us many messages in a short time. Wait %(num)s minute, "
@@ -100,7 +100,9 @@ def files_field():
 
 class WithFiles:
     """The file check of a form with an `attachments` field: the checked
-    files wait in .uploads, a refusal in .refused."""
+    files wait in .uploads, a refusal in .refused, and its reason in
+    .file_problem (views.shared.answers.form_status answers 413 or 503 for
+    the reasons that are no mistake in the form)."""
     uploads = ()
     refused = None
 
@@ -115,14 +117,9 @@ class WithFiles:
             self.refused = refused
             raise StopValidation(refusal_message(refused)) from None
 
-    def error_status(self):
-        """413 when a file is too large, 503 when the virus scan could not
-        be done (nothing is wrong with the input), 422 for any other mistake."""
-        if self.refused is not None and self.refused.reason == "too_large":
-            return 413
-        if self.refused is not None and self.refused.reason == "scan_unavailable":
-            return 503
-        return 422 if self.errors else 200
+    @property
+    def file_problem(self):
+        return self.refused.reason if self.refused is not None else None
 
     def files_dropped(self):
         """Files were fine but something else was not: the page shown again

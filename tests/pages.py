@@ -19,16 +19,21 @@ from urllib.parse import urlparse
 import pyotp
 
 from domain import messages, texts
+from domain.markets import MARKETS, SITES, load_markets
 from help_helpers import make_help_article
 from linking_helpers import identity_form, make_agreement
 from models import Staff, Thread
 from staff_helpers import staff_member
 
 PASSWORD = "tulip river lantern 7"
-VARIANTS = ["en-ca", "fr-ca", "de-at", "fr-fr", "en-us"]
-MARKET_OF = {"en-ca": "ca", "fr-ca": "ca", "de-at": "at", "fr-fr": "fr", "en-us": "us"}
-IDENTITY_MARKETS = {"ca", "us"}       # also the markets with device authorization
-CONTRACT_MARKETS = {"at", "fr"}
+# The sites to crawl and their markets, read from the markets file the app reads.
+load_markets(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "config", "markets.toml"))
+VARIANTS = list(SITES)
+MARKET_OF = {code: site.market.key for code, site in SITES.items()}
+IDENTITY_MARKETS = {key for key, market in MARKETS.items() if market.link_method == "identity"}
+CONTRACT_MARKETS = {key for key, market in MARKETS.items() if market.link_method == "contract_code"}
+DEVICE_MARKETS = {key for key, market in MARKETS.items() if market.device_authorization}
 
 
 @dataclass
@@ -371,11 +376,11 @@ PAGES = [
          customer=True),
     Page("link.done", then(linked, "/{lang}/agreements/link/done"), customer=True),
     Page("device.choose", then(identity_linked, "/{lang}/device"), customer=True,
-         markets=frozenset(IDENTITY_MARKETS)),
+         markets=frozenset(DEVICE_MARKETS)),
     Page("device.code", then(device_code_sent, "/{lang}/device/code"), customer=True,
-         markets=frozenset(IDENTITY_MARKETS)),
+         markets=frozenset(DEVICE_MARKETS)),
     Page("device.remembered", then(linked, "/{lang}/account/devices"), customer=True,
-         markets=frozenset(IDENTITY_MARKETS)),
+         markets=frozenset(DEVICE_MARKETS)),
     # --- agreements, documents, service requests
     Page("agreements.detail", of_agreement(linked, "/{lang}/agreements/{id}"), customer=True),
     Page("service.start", then(linked, "/{lang}/service-requests"), customer=True),

@@ -20,7 +20,7 @@ from linking_helpers import make_agreement
 from models import Attachment, Customer, Message, SecurityEvent, Thread
 from staff_helpers import staff_member, staff_signed_in
 from test_dashboard import counted_queries, text_of
-from views.web import current_locale
+from views.shared.sites import current_locale
 
 QUEUE = "/staff/queue"
 LOCALES = {"ca": "en_CA", "us": "en_US", "at": "de_AT", "fr": "fr_FR"}

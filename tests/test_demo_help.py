@@ -1,5 +1,5 @@
 """The demo help center's Canadian French articles (config/demo/help.toml,
-loaded by domain.demo.load_help): every article of the Canadian market has
+loaded by demo.sample.load_help): every article of the Canadian market has
 its own fr_CA version, read on /fr-ca/ without a fallback notice and in
 Canadian words, while France and the other markets keep what they had."""
 import html
@@ -10,7 +10,8 @@ import tomllib
 import pytest
 
 from conftest import heading
-from domain import demo, help
+from demo import sample as demo
+from domain import help
 from domain.markets import MARKETS
 from models import HelpArticle, HelpArticleVersion
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from conftest import make_app
-from domain import demo
+from demo import sample as demo
 from models import Agreement, Customer
 
 HOSTILE = [

@@ -5,13 +5,16 @@ import re
 import pytest
 
 from conftest import errors, heading, make_app
-from help_helpers import make_help_article
+from domain.languages import language_of
+from domain.markets import load_markets
+from help_helpers import VERSIONS, make_help_article
 from models import HelpArticle
 
-VARIANTS = {"en-ca": "ca", "fr-ca": "ca", "de-at": "at", "fr-fr": "fr", "en-us": "us"}
-TITLES = {"en-ca": "Your Keyfob password", "fr-ca": "Votre mot de passe Keyfob",
-          "de-at": "Ihr Keyfob-Passwort", "fr-fr": "Votre mot de passe Keyfob",
-          "en-us": "Your Keyfob password"}
+# Every site (its market) and the title its reader sees: the article's
+# version in the site's language.
+SITES = [site for market in load_markets("config/markets.toml").values() for site in market.sites]
+VARIANTS = {site.code: site.market.key for site in SITES}
+TITLES = {site.code: VERSIONS[language_of(site.locale)][0] for site in SITES}
 
 
 def text(response):

@@ -1,4 +1,4 @@
-"""Rendered pages kept per process (domain.page_cache, views.cache): a page
+"""Rendered pages kept per process (domain.page_cache, views.shared.cache): a page
 asked again with nothing changed costs two queries and no rendering; any
 change to what it shows, made anywhere (a view, an agent, an import, a
 shell), shows on the next request; no one gets a page kept for someone

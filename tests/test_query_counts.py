@@ -1,7 +1,7 @@
 """Every page a customer or an agent uses most costs the same number of SQL
 queries whatever the amount of data: the queries of each page are counted
 with a little data, then again after adding much more (other customers by
-domain.scale.generate, and for the customer signed in more agreements,
+demo.scale.generate, and for the customer signed in more agreements,
 payments, documents, threads, messages, attachments and help articles),
 and must be exactly as many. A page whose count grows fails with the SQL
 that came in addition, so the query that repeats is named.
@@ -17,7 +17,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import PASSWORD, login, make_app
-from domain import passwords, scale
+from demo import scale
+from domain import passwords
 from domain.clock import utcnow
 from domain.db import database
 from linking_helpers import make_agreement

@@ -1,4 +1,4 @@
-"""Data at scale (domain.scale, `flask demo scale N`): the counts it
+"""Data at scale (demo.scale, `flask demo scale N`): the counts it
 reports are what it wrote, every row would pass the app's own checks
 (the agreements and payments those of `flask agreements import`), the
 customers sign in with scale.PASSWORD, search finds the articles, and a
@@ -12,7 +12,8 @@ import pytest
 from peewee import fn
 
 from conftest import login
-from domain import agreement_import, help, scale
+from demo import scale
+from domain import agreement_import, help
 from domain.markets import MARKETS
 from models import (Agreement, Customer, HelpArticle, HelpArticleVersion, Message, Payment,
                     Thread)

@@ -5,7 +5,7 @@ import stat
 
 from app import create_app
 from conftest import fresh_database_url, make_app
-from domain import demo
+from demo import sample as demo
 from domain.db import database
 from domain.markets import MARKETS
 from models import Agreement, Customer, Document

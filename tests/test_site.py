@@ -9,7 +9,7 @@ from flask_babel import force_locale, format_date
 from conftest import heading, login, make_app, registered
 from domain import markets
 from domain.markets import MARKETS
-from views.web import format_money
+from views.shared.templating import format_money
 
 SITES = ["en-ca", "fr-ca", "de-at", "fr-fr", "en-us"]
 

@@ -9,11 +9,12 @@ import pyotp
 import pytest
 
 from conftest import errors, heading, login, page_without_csrf, registered
-from domain import demo, lockout, staff as staff_accounts
+from demo import sample as demo
+from domain import lockout, staff as staff_accounts
 from domain.db import database
 from models import RecoveryCode, SecurityEvent, Staff, StaffSession
 from staff_helpers import STAFF_PASSWORD, fresh_code, sign_in, staff_member, staff_signed_in
-from views.staff_auth import staff_required
+from views.shared.guards import staff_required
 
 REFUSED = ("The e-mail address or password is not right. After 5 wrong tries in a row, the "
            "account is locked: an admin can unlock it.")

@@ -6,7 +6,8 @@ import dataclasses
 import pytest
 from flask_babel import force_locale
 
-from domain.text_checks import GLOSSARIES, Problem, check, glossary_for
+from domain.languages import GLOSSARIES, glossary_for
+from domain.text_checks import Problem, check
 
 PLURAL = ("%(num)s attempt left", "%(num)s attempts left")
 LINK = 'Read <a href="%(url)s" class="more">the terms</a> and <strong>sign</strong>.'

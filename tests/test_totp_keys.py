@@ -17,7 +17,8 @@ from peewee import BigIntegerField, BooleanField, CharField, DateTimeField, Inte
 from playhouse.migrations import Runner
 
 from conftest import TEST_DATABASE_URL, make_app
-from domain import demo, staff as staff_accounts, totp_keys
+from demo import sample as demo
+from domain import staff as staff_accounts, totp_keys
 from domain.clock import utcnow
 from domain.db import MIGRATIONS_DIR, database, upgrade
 from models import SecurityEvent, Staff

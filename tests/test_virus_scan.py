@@ -25,7 +25,7 @@ from linking_helpers import make_agreement
 from models import Attachment, Customer, Document, Message, SecurityEvent, Thread
 from staff_helpers import staff_signed_in
 from upload_samples import EICAR, jpeg, pdf, png
-from views.web import current_locale
+from views.shared.sites import current_locale
 
 LANG = "de-at"
 TYPED = "Guten Tag,\nanbei mein Kontoauszug."

@@ -6,9 +6,10 @@ from flask_login import current_user
 from domain import agreements
 from domain.clock import today_in
 from forms.auth import ButtonForm
-from views.cache import cached_page
-from views.device import device_required
-from views.web import chosen_site, render_page
+from views.shared.answers import render_page
+from views.shared.cache import cached_page
+from views.shared.guards import device_required
+from views.shared.sites import chosen_site
 
 bp = Blueprint("account", __name__, url_prefix="/<lang>")
 

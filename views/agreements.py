@@ -1,27 +1,18 @@
 """An agreement's page: terms, payments (paged), documents to download.
-Every URL with an agreement in it goes through owned_agreement(), so that
-another customer's agreement answers the same 404 as a missing one."""
+Every URL with an agreement in it goes through owned_agreement()
+(views.shared.guards), so that another customer's agreement answers the
+same 404 as a missing one."""
 from flask import Blueprint, abort, request, send_file
-from flask_login import current_user
 
 from domain import agreements, documents
 from domain.clock import today_in
-from models import Agreement, Document
-from views.cache import cached_page
-from views.device import device_required
-from views.web import chosen_site, render_page
+from models import Document
+from views.shared.answers import render_page
+from views.shared.cache import cached_page
+from views.shared.guards import device_required, owned_agreement
+from views.shared.sites import chosen_site
 
 bp = Blueprint("agreements", __name__, url_prefix="/<lang>/agreements")
-
-
-def owned_agreement(agreement_id):
-    """The signed-in customer's agreement, or 404 (never 403: whether an
-    agreement exists is not for others to learn)."""
-    agreement = Agreement.get_or_none(Agreement.id == agreement_id,
-                                      Agreement.customer == current_user.id)
-    if agreement is None:
-        abort(404)
-    return agreement
 
 
 @bp.route("/<id:agreement_id>")

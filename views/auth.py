@@ -8,10 +8,12 @@ from domain.accounts import LoginResult, TokenState
 from forms.auth import ButtonForm, LoginForm
 from forms.register import EmailAddressForm, NewPasswordForm
 from forms.fields import personal_words
-from views.cache import cached_page
-from views.device import after_sign_in
-from views.web import (chosen_site, client_address, email_rate_limits, keep_link_token, link_token,
-                       rate_limited, redirect_to, render_page, too_many_requests)
+from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from views.shared.cache import cached_page
+from views.shared.guards import after_sign_in
+from views.shared.limits import client_address, email_rate_limits, rate_limited
+from views.shared.link_tokens import keep_link_token, link_token
+from views.shared.sites import chosen_site
 
 bp = Blueprint("auth", __name__, url_prefix="/<lang>")
 
@@ -41,7 +43,7 @@ def login():
         if result is LoginResult.PENDING:
             return render_page("auth/not_activated.html", status=403)
         refused = True
-    status = 422 if (form.errors or refused) else 200
+    status = form_status(form, refused)
     return render_page("auth/login.html", form=form, refused=refused, status=status)
 
 
@@ -64,7 +66,7 @@ def forgot_password():
                 return too_many_requests(verdict)
         accounts.request_password_reset(chosen_site().market.key, form.email.data)
         return redirect_to("auth.reset_sent")
-    return render_page("auth/forgot.html", form=form, status=422 if form.errors else 200)
+    return render_page("auth/forgot.html", form=form, status=form_status(form))
 
 
 @bp.route("/forgot-password/sent")
@@ -93,7 +95,7 @@ def reset_password():
             logout_user()
         session.clear()
         return redirect_to("auth.reset_done")
-    return render_page("auth/reset.html", form=form, status=422 if form.errors else 200)
+    return render_page("auth/reset.html", form=form, status=form_status(form))
 
 
 @bp.route("/forgot-password/done")

@@ -1,80 +1,30 @@
 """Device authorization (domain.devices): after linking, and at each sign-in
 from a browser not remembered, a code by text or e-mail before agreement
 data shows; and the list of remembered devices, each can be revoked."""
-from functools import wraps
-
 from flask import Blueprint, flash, request, session
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from domain import codes, devices, sessions
 from domain.db import database
 from domain.security_log import log_event
-from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
 from forms.link import DestinationForm, DeviceCodeForm
-from views.web import (client_address, current_locale, read_cookie, redirect_to, render_page,
-                       set_cookie, too_many_requests)
+from views.shared.answers import form_status, redirect_to, render_page
+from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.cookies import set_cookie
+from views.shared.guards import AFTER_DEVICE, device_required
+from views.shared.limits import client_address
+from views.shared.sites import current_locale
 
 bp = Blueprint("device", __name__, url_prefix="/<lang>")
 
 DEVICE_CODE = "device_code"
 
 
-def device_required(view):
-    """For pages that show agreement data: a signed-in customer whose
-    browser is authorized (or whose market does not ask for it)."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.device_ok and devices.needs_authorization(current_user):
-            if request.method == "GET" and set(request.view_args) <= {"lang"}:
-                session["after_device"] = request.endpoint     # back here afterwards
-            return redirect_to("device.choose")
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def after_sign_in(customer):
-    """Where a customer goes right after the password: a remembered device
-    goes straight in, another one is asked for a code first."""
-    if devices.needs_authorization(customer):
-        if devices.recognize(customer, read_cookie(devices.COOKIE)):
-            sessions.mark_device_ok(customer.session_key)
-            log_event("device_recognized", customer)
-        else:
-            return redirect_to("device.choose")
-    return redirect_to("account.home")
-
-
-def send_again_form():
-    return ButtonForm()
-
-
-def code_refused(refusal, form, template, **context):
-    """A code that could not be sent: why, on the page the customer was on."""
-    if refusal.reason == "limit":
-        return too_many_requests(Verdict(False, refusal.retry_after))
-    if refusal.reason == "cooldown":
-        problem = _("We sent a code a moment ago. Wait %(num)s seconds before asking for another.",
-                    num=refusal.retry_after)
-    else:
-        problem = _("We cannot send a text message to this number. Call us and we will help you.")
-    return render_page(template, form=form, problem=problem, status=429 if refusal.reason == "cooldown" else 422,
-                       **context)
-
-
-def code_problem(verdict, left):
-    if verdict is codes.Check.EXPIRED:
-        return _("This code has expired. Ask for a new code below.")
-    return ngettext("This code is not right. You have %(num)s try left.",
-                    "This code is not right. You have %(num)s tries left.", left)
-
-
 def finish():
     sessions.mark_device_ok(current_user.session_key)
-    return redirect_to(session.pop("after_device", None) or "account.home")
+    return redirect_to(session.pop(AFTER_DEVICE, None) or "account.home")
 
 
 @bp.route("/device", methods=["GET", "POST"])
@@ -94,7 +44,7 @@ def choose():
         session[DEVICE_CODE] = row.id
         return redirect_to("device.code")
     return render_page("device/choose.html", form=form, options=options, problem=None,
-                       status=422 if form.errors else 200)
+                       status=form_status(form))
 
 
 def current_code():
@@ -142,7 +92,7 @@ def code():
             return render_page("device/exhausted.html", status=403)
         problem = code_problem(verdict, left)
     return render_page("device/code.html", form=form, problem=problem, row=row, masked=masked(row),
-                       resend=send_again_form(), status=422 if (form.errors or problem) else 200)
+                       resend=send_again_form(), status=form_status(form, problem))
 
 
 @bp.route("/device/code/resend", methods=["POST"])

@@ -4,7 +4,6 @@ the question box. The data and search are domain.help's."""
 from babel import Locale
 from flask import Blueprint, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from domain import help, page_cache
@@ -12,8 +11,9 @@ from domain.ids import parse_number
 from forms.auth import ButtonForm
 from forms.help import AskForm, SearchForm
 from models import HelpArticle, HelpCategory
-from views.cache import cached_page
-from views.web import chosen_site, redirect_to, render_page, wants_fragment
+from views.shared.answers import form_status, redirect_to, render_page, wants_fragment
+from views.shared.cache import cached_page
+from views.shared.sites import chosen_site
 
 bp = Blueprint("help", __name__, url_prefix="/<lang>/help")
 
@@ -27,25 +27,6 @@ VOTED_KEPT = 50
 # the answer helped.
 ASKED = "help_asked"
 ASKED_KEPT = 10
-
-# Categories have a key and no title of their own: the titles are the app's
-# texts, translated with the others.
-CATEGORY_NAMES = {
-    "account": _l("Your account"),
-    "agreements": _l("Your agreements"),
-    "devices": _l("Devices and codes"),
-    "messages": _l("The message center"),
-}
-
-
-def category_name(category):
-    return CATEGORY_NAMES.get(category.key) or category.key.replace("-", " ").capitalize()
-
-
-@bp.app_template_global()
-def help_category_name(category):
-    return category_name(category)
-
 
 def site_context():
     site = chosen_site()
@@ -164,7 +145,7 @@ def search():
     page = parse_number(request.args.get("page"), default=1, maximum=99999)
     if not form.validate():
         return render_page("help/search.html", form=form, results=[], total=0, pages=0,
-                           page=1, status=422, **suggestions())
+                           page=1, status=form_status(form), **suggestions())
     market, locale = site_context()
     results, total, pages = help.search(market, locale, form.q.data or "", page, PER_PAGE)
     context = suggestions() if not results else {}
@@ -183,7 +164,7 @@ def ask():
         session[ASKED] = (session.get(ASKED, []) + [question.id])[-ASKED_KEPT:]
         return render_page("help/answer.html", form=form, results=results,
                            question=question)
-    return render_page("help/ask.html", form=form, status=422 if form.errors else 200)
+    return render_page("help/ask.html", form=form, status=form_status(form))
 
 
 @bp.route("/ask/<id:question_id>/helped", methods=["POST"])

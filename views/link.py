@@ -14,9 +14,12 @@ from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
 from forms.link import CodeForm, ContractForm, CustomerNumberForm, IdentityForm
 from models import Agreement
-from views.device import code_problem, code_refused, device_required, send_again_form
-from views.web import (chosen_site, client_address, current_locale, format_money, redirect_to,
-                       render_page, too_many_requests)
+from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.guards import device_required
+from views.shared.limits import client_address
+from views.shared.sites import chosen_site, current_locale
+from views.shared.templating import format_money
 
 bp = Blueprint("link", __name__, url_prefix="/<lang>/agreements/link")
 
@@ -41,7 +44,9 @@ def refused_page(result, form, template, **context):
                             "Call us at %(phone)s and we will help you.",
                             phone=market().format_support_phone()),
     }
-    return render_page(template, form=form, problem=messages[result.outcome], status=422, **context)
+    problem = messages[result.outcome]
+    return render_page(template, form=form, problem=problem, status=form_status(form, problem),
+                       **context)
 
 
 def linked(result):
@@ -67,7 +72,7 @@ def start():
             return linked(result)
         return refused_page(result, form, "link/identity.html", **identity_context())
     return render_page("link/identity.html", form=form, problem=None,
-                       status=422 if form.errors else 200, **identity_context())
+                       status=form_status(form), **identity_context())
 
 
 def identity_context():
@@ -88,7 +93,7 @@ def customer_number():
             return linked(result)
         return refused_page(result, form, "link/customer_number.html")
     return render_page("link/customer_number.html", form=form, problem=None,
-                       status=422 if form.errors else 200)
+                       status=form_status(form))
 
 
 def contract():
@@ -107,7 +112,7 @@ def contract():
         session[LINK_CODE] = row.id
         return redirect_to("link.code")
     return render_page("link/contract.html", form=form, problem=None,
-                       status=422 if form.errors else 200)
+                       status=form_status(form))
 
 
 def current_code():
@@ -156,7 +161,7 @@ def code():
         problem = code_problem(verdict, left)
     return render_page("link/code.html", form=form, problem=problem, row=row,
                        masked=codes.mask_phone(row.destination), resend=send_again_form(),
-                       status=422 if (form.errors or problem) else 200)
+                       status=form_status(form, problem))
 
 
 @bp.route("/code/resend", methods=["POST"])

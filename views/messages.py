@@ -2,40 +2,34 @@
 attachments, a thread and its answer. Every URL with a thread in it goes
 through owned_thread(), so another customer's thread (and its files)
 answers the same 404 as a missing one."""
-import os
-
-from flask import (Blueprint, abort, current_app, flash, render_template, request,
-                   send_file)
+from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain import attachments, messages
+from domain import agreements, messages
 from forms.messages import (ACCEPT, ComposeForm, ReplyForm, file_limits, sending_limit_message,
                             topic_label)
 from models import Attachment, Message, Thread
-from views.cache import cached_page
-from views.device import device_required
-from views.service import customer_agreements
-from views.web import (chosen_site, message_limit, redirect_to, render_page, retry_after,
-                       wants_fragment)
+from views.shared.answers import form_status, redirect_to, render_page, retry_after, wants_fragment
+from views.shared.cache import cached_page
+from views.shared.files import attachments_room, send_attachment
+from views.shared.guards import device_required
+from views.shared.limits import message_limit
+from views.shared.sites import chosen_site
 
 bp = Blueprint("messages", __name__, url_prefix="/<lang>/messages")
 
 UPLOAD_ENDPOINTS = {"messages.compose", "messages.reply"}
-# Room for the text fields and the multipart framing beside the files.
-TEXT_ROOM = 1024 * 1024
 
 
 @bp.url_value_preprocessor
 def _room_for_files(endpoint, values):
-    """The app takes at most MAX_CONTENT_LENGTH (1 MB); a message may carry
-    its files. This runs before every before_request function, CSRFProtect's
+    """A message may carry its files: the app's 1 MB limit is raised for
+    it. This runs before every before_request function, CSRFProtect's
     included, which reads the form: the limit must be raised before anyone
     parses the body. A bigger request still gets the 413 page."""
     if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
-        config = current_app.config
-        request.max_content_length = (config["ATTACHMENT_MAX_COUNT"] * config["ATTACHMENT_MAX_BYTES"]
-                                      + TEXT_ROOM)
+        request.max_content_length = attachments_room()
 
 
 def owned_thread(thread_id):
@@ -45,21 +39,6 @@ def owned_thread(thread_id):
     if thread is None:
         abort(404)
     return thread
-
-
-def send_attachment(row):
-    """A message's file as a download, for whoever may see it (the thread's
-    customer here; staff through their own route)."""
-    path = attachments.path_of(row)
-    if not os.path.isfile(path):
-        abort(404)
-    response = send_file(path, mimetype=row.content_type, as_attachment=True,
-                         download_name=row.original_name, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Opened in a tab anyway, the file may run nothing of ours.
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
 
 
 @bp.route("")
@@ -75,7 +54,7 @@ def inbox():
 @bp.route("/new", methods=["GET", "POST"])
 @device_required
 def compose():
-    form = ComposeForm(chosen_site().market.message_topics, customer_agreements(),
+    form = ComposeForm(chosen_site().market.message_topics, agreements.of_customer(current_user.id),
                        sender={"customer": current_user.id})
     verdict = None
     if form.validate_on_submit():
@@ -85,7 +64,7 @@ def compose():
                                           form.body.data, form.uploads)
             return redirect_to("messages.sent", thread_id=thread.id)
     return refused_or(verdict, render_page(
-        "messages/compose.html", status=form.error_status(), form=form,
+        "messages/compose.html", status=form_status(form), form=form,
         body_max=messages.BODY_MAX, accept=ACCEPT, file_limits=file_limits()))
 
 
@@ -139,7 +118,7 @@ def reply(thread_id):
             messages.customer_reply(thread, form.body.data, form.uploads)
             flash(_("Your answer is sent."), "info")
             return redirect_to("messages.thread", thread_id=thread.id)
-    return refused_or(verdict, show_thread(thread, form, status=form.error_status()))
+    return refused_or(verdict, show_thread(thread, form, status=form_status(form)))
 
 
 @bp.route("/<id:thread_id>/read", methods=["POST"])

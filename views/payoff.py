@@ -6,9 +6,9 @@ from flask_login import current_user
 from domain import quotes
 from forms.payoff import PayoffDateForm
 from models import Agreement
-from views.agreements import owned_agreement
-from views.device import device_required
-from views.web import chosen_site, current_locale, redirect_to, render_page
+from views.shared.answers import form_status, redirect_to, render_page
+from views.shared.guards import device_required, owned_agreement
+from views.shared.sites import chosen_site, current_locale
 
 bp = Blueprint("payoff", __name__, url_prefix="/<lang>")
 
@@ -24,7 +24,7 @@ def start(agreement_id):
         row = quotes.make_quote(agreement, form.payoff_date, market)
         return redirect_to("payoff.quote", number=row.number)
     return render_page("payoff/start.html", form=form, agreement=agreement, last=last,
-                       status=422 if form.errors else 200)
+                       status=form_status(form))
 
 
 def owned_quote(number):

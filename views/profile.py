@@ -17,9 +17,12 @@ from forms.auth import ButtonForm
 from forms.link import CodeForm
 from forms.profile import (AddressForm, ConfirmPasswordForm, EmailForm, LanguageForm, PasswordForm,
                            PhoneForm)
-from views.device import code_problem, code_refused, device_required, send_again_form
-from views.web import (chosen_site, client_address, current_locale, email_rate_limits, keep_link_token,
-                       link_token, forget_link_token, rate_limited, redirect_to, render_page, too_many_requests)
+from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.guards import device_required
+from views.shared.limits import client_address, email_rate_limits, rate_limited
+from views.shared.link_tokens import forget_link_token, keep_link_token, link_token
+from views.shared.sites import chosen_site, current_locale
 
 bp = Blueprint("profile", __name__, url_prefix="/<lang>/profile")
 
@@ -62,10 +65,6 @@ def prefill(**data):
     return data if request.method == "GET" else None
 
 
-def status(form, problem=None):
-    return 422 if (form.errors or problem) else 200
-
-
 # --- overview and the password again -------------------------------------------------
 
 @bp.route("")
@@ -93,7 +92,7 @@ def confirm_password():
         if checked is PasswordCheck.LOCKED:
             return locked_out()
         form.current_password.errors.append(_("This password is not right. Check it and try again."))
-    return render_page("profile/confirm_password.html", form=form, status=status(form))
+    return render_page("profile/confirm_password.html", form=form, status=form_status(form))
 
 
 def locked_out():
@@ -121,7 +120,7 @@ def address():
         return redirect_to("profile.overview")
     example = profile.postal_code_rule(market())[1]
     return render_page("profile/address.html", form=form, postal_example=example,
-                       status=status(form))
+                       status=form_status(form))
 
 
 # --- phone ---------------------------------------------------------------------------
@@ -139,7 +138,7 @@ def phone():
             return code_refused(refusal, form, "profile/phone.html", **phone_context())
         session[PHONE_CODE] = row.id
         return redirect_to("profile.phone_code")
-    return render_page("profile/phone.html", form=form, problem=None, status=status(form),
+    return render_page("profile/phone.html", form=form, problem=None, status=form_status(form),
                        **phone_context())
 
 
@@ -155,7 +154,7 @@ def current_code():
 def code_page(form, row, problem=None, status_code=None):
     return render_page("profile/phone_code.html", form=form, problem=problem,
                        masked=codes.mask_phone(row.destination), resend=send_again_form(),
-                       status=status_code or status(form, problem))
+                       status=status_code or form_status(form, problem))
 
 
 @bp.route("/phone/code", methods=["GET", "POST"])
@@ -187,8 +186,8 @@ def phone_code():
                              data={"phone": profile.national_phone(row.destination)})
             problem = _("The code was typed wrong too many times. Ask for a new code to "
                         "this number, or enter another one.")
-            return render_page("profile/phone.html", form=form, problem=problem, status=422,
-                               **phone_context())
+            return render_page("profile/phone.html", form=form, problem=problem,
+                               status=form_status(form, problem), **phone_context())
         problem = code_problem(verdict, left)
     return code_page(form, row, problem)
 
@@ -228,7 +227,7 @@ def email():
         # The same answer whether or not the address has an account.
         profile.request_email_change(current_user, form.email.data)
         return redirect_to("profile.email_sent")
-    return render_page("profile/email.html", form=form, status=status(form))
+    return render_page("profile/email.html", form=form, status=form_status(form))
 
 
 @bp.route("/email/sent")
@@ -290,7 +289,7 @@ def password():
             flash(_("Your password is changed. Every other device was signed out."), "success")
             return redirect_to("profile.overview")
         form.current_password.errors.append(_("Your current password is not right."))
-    return render_page("profile/password.html", form=form, status=status(form))
+    return render_page("profile/password.html", form=form, status=form_status(form))
 
 
 # --- language ------------------------------------------------------------------------
@@ -305,4 +304,4 @@ def language():
         with force_locale(form.locale.data):
             flash(_("We will write to you in this language."), "success")
         return redirect_to("profile.overview", lang=site_code(form.locale.data))
-    return render_page("profile/language.html", form=form, status=status(form))
+    return render_page("profile/language.html", form=form, status=form_status(form))

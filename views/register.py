@@ -18,7 +18,9 @@ from forms.auth import ButtonForm
 from forms.fields import personal_words
 from forms.register import EmailAddressForm, NameForm, NewPasswordForm, TermsForm, TITLE_LABELS
 from models import RegistrationDraft
-from views.web import chosen_site, email_rate_limits, redirect_to, render_page, too_many_requests
+from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from views.shared.limits import email_rate_limits
+from views.shared.sites import chosen_site
 
 bp = Blueprint("register", __name__, url_prefix="/<lang>")
 
@@ -80,7 +82,7 @@ def name():
         _save(draft, title=form.title.data or "", first_name=form.first_name.data,
               last_name=form.last_name.data)
         return _next_step("register.name")
-    return render_page("register/name.html", form=form, status=_status(form))
+    return render_page("register/name.html", form=form, status=form_status(form))
 
 
 @bp.route("/register/email", methods=["GET", "POST"])
@@ -92,7 +94,7 @@ def email():
     if form.validate_on_submit():
         _save(draft, email=form.email.data)
         return _next_step("register.email")
-    return render_page("register/email.html", form=form, status=_status(form))
+    return render_page("register/email.html", form=form, status=form_status(form))
 
 
 @bp.route("/register/password", methods=["GET", "POST"])
@@ -107,7 +109,7 @@ def password():
     if form.validate_on_submit():
         _save(draft, password_hash=passwords.hash_password(form.password.data))
         return _next_step("register.password")
-    return render_page("register/password.html", form=form, status=_status(form))
+    return render_page("register/password.html", form=form, status=form_status(form))
 
 
 @bp.route("/register/check", methods=["GET", "POST"])
@@ -132,7 +134,7 @@ def check():
         return redirect_to("register.sent")
     title = TITLE_LABELS.get(answers.get("title"), "")
     return render_page("register/check.html", form=form, answers=answers, title=title,
-                       status=_status(form))
+                       status=form_status(form))
 
 
 @bp.route("/register/sent")
@@ -174,8 +176,3 @@ def activate(token):
     status = {TokenState.VALID: 200, TokenState.USED: 409,
               TokenState.EXPIRED: 410, TokenState.INVALID: 404}[state]
     return render_page("register/activated.html", state=state.value, status=status)
-
-
-def _status(form):
-    # 422 for a form sent back with errors (htmx is configured to swap it).
-    return 422 if form.errors else 200

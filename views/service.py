@@ -4,33 +4,29 @@ lands in the message center as a thread of kind "service"."""
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from domain import service
+from domain import agreements as customer_agreements, service
 from domain.ids import parse_id
 from forms.messages import sending_limit_message
 from forms.service import DETAIL_FORMS, DOCUMENT_LABELS, NOTE_MAX, REQUEST_LABELS, RequestChoiceForm
-from models import Agreement, Thread
-from views.agreements import owned_agreement
-from views.device import device_required
-from views.web import chosen_site, message_limit, redirect_to, render_page, retry_after
+from models import Thread
+from views.shared.answers import form_status, redirect_to, render_page, retry_after
+from views.shared.guards import device_required, owned_agreement
+from views.shared.limits import message_limit
+from views.shared.sites import chosen_site
 
 bp = Blueprint("service", __name__, url_prefix="/<lang>/service-requests")
-
-
-def customer_agreements():
-    return list(Agreement.select().where(Agreement.customer == current_user.id)
-                .order_by(Agreement.linked_at, Agreement.id))
 
 
 @bp.route("", methods=["GET", "POST"])
 @device_required
 def start():
-    agreements = customer_agreements()
+    agreements = customer_agreements.of_customer(current_user.id)
     if not agreements:
         return redirect_to("account.home")
     form = RequestChoiceForm(chosen_site().market.service_requests, agreements)
     if form.validate_on_submit():
         return redirect_to("service.details", kind=form.kind.data, agreement_id=parse_id(form.agreement.data))
-    return render_page("service/start.html", status=422 if form.errors else 200, form=form)
+    return render_page("service/start.html", status=form_status(form), form=form)
 
 
 @bp.route("/<kind>/<id:agreement_id>", methods=["GET", "POST"])
@@ -52,7 +48,7 @@ def details(kind, agreement_id):
             thread = service.open_request(current_user, agreement, kind, body)
             return redirect_to("service.sent", thread_id=thread.id)
         problem = sending_limit_message(verdict)
-    answer = render_page("service/details.html", status=422 if form.errors else 200, form=form,
+    answer = render_page("service/details.html", status=form_status(form, problem), form=form,
                          kind=kind, title=REQUEST_LABELS[kind], agreement=agreement,
                          note_max=NOTE_MAX, problem=problem, refused=problem is not None)
     return retry_after(answer, verdict) if problem else answer

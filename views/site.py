@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from domain.db import database
 from domain.markets import MARKETS
-from views.web import chosen_site, redirect_to, render_page
+from views.shared.answers import redirect_to, render_page
+from views.shared.sites import chosen_site
 
 bp = Blueprint("site", __name__)
 

@@ -17,12 +17,13 @@ import pytest
 from playwright.sync_api import expect
 
 from gates import SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow
+from domain.markets import SITES
 from pages import VARIANTS, visits
 from visitor import BrowserVisitor
 
 DESKTOP = {"width": 1280, "height": 800}
 HTMX = re.compile(r"^/static/vendor/htmx-\d+\.\d+\.\d+\.min\.js$")
-HTML_LANG = {"en-ca": "en-CA", "fr-ca": "fr-CA", "de-at": "de-AT", "fr-fr": "fr-FR", "en-us": "en-US"}
+HTML_LANG = {code: site.html_lang for code, site in SITES.items()}
 
 
 VISITS = [(page, lang) for page, lang in visits(VARIANTS) if not 300 <= page.status < 400]

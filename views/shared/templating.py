@@ -1,0 +1,79 @@
+"""What every template gets: the site and its market, the filters that
+write money, dates and rates the locale's way, the stylesheet's
+fingerprint, and the names of help categories."""
+import hashlib
+import os
+
+from babel import dates, numbers
+from flask import current_app
+from flask_babel import format_currency, format_date, format_time
+from flask_login import current_user
+
+from domain import greeting, links, messages
+from domain.i18n import format_day
+from forms.help import category_name
+from forms.register import TITLE_LABELS
+from models import Customer
+from views.shared.sites import chosen_site, current_locale, switch_links
+
+HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+
+
+def init_app(app):
+    # Smaller pages: no blank lines left by template tags.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["date"] = format_day
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["percent"] = format_rate
+    app.jinja_env.globals["public_url"] = links.public_url
+    app.jinja_env.globals["salutation"] = greeting.salutation
+    app.jinja_env.globals["addressee"] = greeting.addressee
+    app.jinja_env.globals["help_category_name"] = category_name
+    app.context_processor(template_globals)
+    app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
+
+
+def format_money(amount, currency=None):
+    return format_currency(amount, currency or chosen_site().market.currency)
+
+
+def format_moment(value):
+    """A UTC time as the customer reads it, to the minute, in the market's
+    time zone: "Nov 25, 2026, 8:07 p.m.", "25 nov. 2026, 20:07"."""
+    pattern = dates.get_datetime_format("medium", locale=current_locale()).replace("'", "")
+    return (pattern.replace("{0}", format_time(value, "short"))
+            .replace("{1}", format_date(value, "medium")))
+
+
+def format_rate(rate_percent):
+    """A yearly rate kept in percent (4.9900) as the locale writes it: 4.99%,
+    4,99 %."""
+    return numbers.format_percent(rate_percent / 100, locale=current_locale(),
+                                  decimal_quantization=False)
+
+
+def theme_version(market):
+    return hashlib.sha256(market.brand_color.encode()).hexdigest()[:10]
+
+
+def _fingerprint(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:10]
+
+
+def template_globals():
+    site = chosen_site()
+    return dict(site=site, market=site.market, switch_links=switch_links,
+                title_labels=TITLE_LABELS, theme_version=theme_version(site.market),
+                css_version=current_app.config["STATIC_FINGERPRINT"],
+                htmx_file=HTMX_FILE, unread_messages=unread_messages)
+
+
+def unread_messages():
+    """The header's count of unread threads; called only where a signed-in
+    customer's header is drawn."""
+    if not isinstance(current_user._get_current_object(), Customer):
+        return 0
+    return messages.unread_count(current_user.id)
