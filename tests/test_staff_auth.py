@@ -428,7 +428,7 @@ def test_a_role_not_allowed_gets_403_and_a_log_entry(tmp_path):
     from conftest import make_app
     app = make_app(tmp_path)
     app.add_url_rule("/staff/test-admins-only", "admins_only",
-                     staff_required("admin")(lambda: "the admins' page"))
+                     staff_required("staff")(lambda: "the admins' page"))
     client = app.test_client()
     agent = staff_signed_in(client, role="agent")
     response = client.get("/staff/test-admins-only")
