@@ -76,7 +76,8 @@ def payment_booked(agreement):
 
 
 def name_changed(agreement):
-    Customer.update(first_name="Zelda").where(Customer.id == agreement.customer_id).execute()
+    # Austria greets by title and last name (domain.greeting).
+    Customer.update(last_name="Zelda").where(Customer.id == agreement.customer_id).execute()
 
 
 def agreement_unlinked(agreement):
@@ -182,14 +183,15 @@ def test_another_day_renders_the_dashboard_again(client, outbox, db, clock):
 
 def test_one_customer_never_gets_another_customers_kept_page(app, outbox, db):
     ana, lou = app.test_client(), app.test_client()
-    registered(ana, outbox, lang="de-at", email="ana@example.at", first_name="Ana")
-    registered(lou, outbox, lang="de-at", email="lou@example.at", first_name="Lou")
+    # Austria greets by last name: each has their own.
+    registered(ana, outbox, lang="de-at", email="ana@example.at", first_name="Ana", last_name="Anders")
+    registered(lou, outbox, lang="de-at", email="lou@example.at", first_name="Lou", last_name="Lorenz")
     login(ana, lang="de-at", email="ana@example.at")
     login(lou, lang="de-at", email="lou@example.at")
     for _ in range(2):
-        assert "Ana" in text_of(ana.get("/de-at/account"))
+        assert "Anders" in text_of(ana.get("/de-at/account"))
         page = text_of(lou.get("/de-at/account"))
-        assert "Lou" in page and "Ana" not in page
+        assert "Lorenz" in page and "Anders" not in page
     # Signed out, the same URL is the sign-in page, not Ana's kept one.
     ana.post("/de-at/logout")
     answer = ana.get("/de-at/account")
