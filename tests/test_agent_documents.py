@@ -13,14 +13,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import errors, page_without_csrf
 from domain import documents
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Document
-from staff_helpers import staff_signed_in
-from test_agents import EXECUTABLE, PDF, QUEUE, error_at, make_customer, make_thread, shown
-from test_dashboard import signed_in_with, text_of, tr
+from support.agreements import make_agreement
+from support.customers import make_customer, signed_in_with
+from support.reading import error_at, errors, page_without_csrf, shown, text_of, tr
+from support.staff import QUEUE, staff_signed_in
+from support.threads import make_thread
+from support.uploads import EXECUTABLE, PDF
 
 SMALL_LIMIT = 100 * 1024        # shown as "100 kB"
 HTML_PAGE = b"<!doctype html><html><body><script>alert(1)</script></body></html>"

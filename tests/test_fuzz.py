@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from conftest import make_app
 from demo import sample as demo
 from models import Agreement, Customer
+from support.apps import make_app
 
 HOSTILE = [
     "", " ", "\x00", "\r\n", "\u202e", "'; DROP TABLE customer; --", "\" OR 1=1 --",

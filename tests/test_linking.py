@@ -9,13 +9,15 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, gettext, ngettext
 
-from conftest import Outbox, errors, heading, login, registered
 from domain.clock import utcnow
 from domain.db import database
 from domain.vin import with_check_digit
-from linking_helpers import identity_form, make_agreement
-from parallel import same_session_in_parallel
 from models import Agreement, OneTimeCode, SecurityEvent
+from support.agreements import identity_form, make_agreement
+from support.customers import login, registered
+from support.outboxes import Outbox
+from support.parallel import same_session_in_parallel
+from support.reading import errors, heading
 
 MISMATCH = ("We could not find an agreement with these details. Check them against your "
             "contract or statement and try again.")

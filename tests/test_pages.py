@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from conftest import make_app
-from pages import NOT_PAGES, PAGES, FlaskVisitor, get_endpoints, visits
+from pages import FlaskVisitor, NOT_PAGES, PAGES, get_endpoints, visits
+from support.apps import make_app
 
 MAX_GZIPPED = 14 * 1024
 

@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from conftest import errors, heading, login, registered
 from domain import quotes
 from domain.markets import MARKETS
-from linking_helpers import make_agreement
 from models import Customer, Payment, PayoffQuote
+from support.agreements import make_agreement
+from support.customers import login, registered
+from support.reading import errors, heading
 
 CA_PHONE = "+16135550142"
 

@@ -7,13 +7,15 @@ last typed, and a wrong one counts towards the lock."""
 import re
 from datetime import timedelta
 
-from conftest import (PASSWORD, Outbox, errors, heading, login, make_app, open_link, page_without_csrf,
-                      registered)
 from domain.clock import utcnow
 from domain.db import database
-from linking_helpers import make_agreement
-from parallel import same_session_in_parallel
 from models import Customer, LoginSession, OneTimeCode, SecurityEvent, Token
+from support.agreements import make_agreement
+from support.apps import make_app
+from support.customers import PASSWORD, login, open_link, registered
+from support.outboxes import Outbox
+from support.parallel import same_session_in_parallel
+from support.reading import errors, heading, page_without_csrf
 
 EMAIL = "ana.silva@example.com"
 NEW_EMAIL = "ana.new@example.com"

@@ -16,13 +16,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from peewee import BigIntegerField, BooleanField, CharField, DateTimeField, IntegerField, Model
 from playhouse.migrations import Runner
 
-from conftest import TEST_DATABASE_URL, make_app
 from demo import sample as demo
 from domain import staff as staff_accounts, totp_keys
 from domain.clock import utcnow
 from domain.db import MIGRATIONS_DIR, database, upgrade
 from models import SecurityEvent, Staff
-from staff_helpers import STAFF_PASSWORD, fresh_code, post, sign_in, staff_member
+from support.apps import TEST_DATABASE_URL, make_app
+from support.staff import fresh_code, post, sign_in, staff_member
 
 
 def key_file(app):
