@@ -1,8 +1,8 @@
-"""Fixtures, and only fixtures: an app on a fresh database per test (a
-temporary SQLite file, or the PostgreSQL of TEST_DATABASE_URL with a clean
-schema), a client, a CLI runner, the outboxes of e-mails and text messages,
-the clock, and a clamd for the scanning tests. What tests call themselves
-is in tests/support/."""
+"""Fixtures, and only fixtures: an app on a database of the test's own (a
+copy of a migrated SQLite file, or the PostgreSQL of TEST_DATABASE_URL
+emptied: tests/support/apps.py), a client, a CLI runner, the outboxes of
+e-mails and text messages, the clock, and a clamd for the scanning tests.
+What tests call themselves is in tests/support/."""
 import os
 import shutil
 import socket
@@ -12,13 +12,20 @@ import time
 import pytest
 
 from domain.db import database
-from support.apps import make_app
+from support.apps import make_app, reuse
 from support.outboxes import Outbox, SmsOutbox
 
 
+@pytest.fixture(scope="session")
+def made_app(tmp_path_factory):
+    """The app of `app`, made once per process (per xdist worker)."""
+    return make_app(tmp_path_factory.mktemp("app"))
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+def app(made_app, tmp_path):
+    """The app on a database and folders of the test's own (support.apps)."""
+    app = reuse(made_app, tmp_path)
     yield app
     if not database.is_closed():
         database.close()
