@@ -390,7 +390,7 @@ def in_parallel(app, count, work):
 
     def run():
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=30)
             with app.app_context():
                 results.append(work())
         except Exception as error:     # shown by the assertion below
