@@ -3,6 +3,7 @@ copy of a migrated SQLite file, or the PostgreSQL of TEST_DATABASE_URL
 emptied: tests/support/apps.py), a client, a CLI runner, the outboxes of
 e-mails and text messages, the clock, and a clamd for the scanning tests.
 What tests call themselves is in tests/support/."""
+import itertools
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import time
 
 import pytest
+from itsdangerous.timed import TimestampSigner
 
 from domain.db import database
 from support.apps import make_app, reuse
@@ -128,6 +130,16 @@ def _clamd_answers(sock):
             return conn.recv(16).startswith(b"PONG")
     except OSError:
         return False
+
+
+@pytest.fixture
+def tokens_a_second_apart(monkeypatch):
+    """Every signed token (the CSRF token, the session cookie) a second
+    later than the one before, as on a busy machine where two requests fall
+    in different seconds: a test comparing two pages whole must leave the
+    tokens out (support.reading.page_without_csrf)."""
+    seconds = itertools.count(int(time.time()))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
 
 
 @pytest.fixture

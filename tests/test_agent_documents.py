@@ -209,7 +209,8 @@ def test_a_body_beyond_the_limit_gets_the_413_page(custom_app, outbox):
     assert Document.select().count() == 0
 
 
-def test_another_customers_agreement_is_a_404_like_a_missing_one(app, client, world, db):
+def test_another_customers_agreement_is_a_404_like_a_missing_one(app, client, world, db,
+                                                                 tokens_a_second_apart):
     agent, thread, agreement = world
     theirs = make_agreement("at", customer=make_customer(), linked_at=utcnow())
     foreign = upload(agent, thread, fields(agreement, agreement=str(theirs.id)))

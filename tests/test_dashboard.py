@@ -103,7 +103,8 @@ def test_payments_fragment_for_htmx(client, outbox, db):
 
 # --- nobody sees another's agreement ------------------------------------------------------
 
-def test_another_customers_agreement_and_document_are_404_like_missing_ones(app, client, outbox, db):
+def test_another_customers_agreement_and_document_are_404_like_missing_ones(app, client, outbox, db,
+                                                                         tokens_a_second_apart):
     (theirs,) = signed_in_with(client, outbox, email="them@example.com")
     document = Document.create(agreement=theirs, kind="letter", title="Brief", issued_on=date(2026, 1, 1),
                                stored_name="x" * 32 + ".pdf", original_name="a.pdf", size=10)

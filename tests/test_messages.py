@@ -194,7 +194,8 @@ def test_a_message_is_sent_and_shown(client, outbox, db):
     assert shown(client, "You") in text_of(page)
 
 
-def test_the_inbox_lists_threads_newest_first_twenty_a_page(client, outbox, db, clock):
+def test_the_inbox_lists_threads_newest_first_twenty_a_page(client, outbox, db, clock,
+                                                            tokens_a_second_apart):
     (agreement,) = signed_in_with(client, outbox)
     owner = Customer.get(Customer.email_key == "ana.silva@example.com")
     start = datetime(2026, 3, 1, 9, 0)
@@ -290,7 +291,8 @@ def test_a_body_of_exactly_the_limit_is_accepted_and_windows_line_ends_count_onc
     assert Message.get().body == body.replace("\r\n", "\n").strip()
 
 
-def test_someone_elses_agreement_is_refused_like_a_missing_one(app, client, outbox, db):
+def test_someone_elses_agreement_is_refused_like_a_missing_one(app, client, outbox, db,
+                                                               tokens_a_second_apart):
     (theirs,) = signed_in_with(app.test_client(), outbox, email="them@example.com")
     (mine,) = signed_in_with(client, outbox)
     response = compose(client, body=TYPED, topic="vehicle", agreement=str(theirs.id))
@@ -600,7 +602,8 @@ def test_answering_marks_the_thread_read(app, client, outbox, db):
 
 # --- nobody sees another's thread ---------------------------------------------------------------
 
-def test_every_url_of_another_customers_thread_is_the_404_of_a_missing_one(app, client, outbox, db):
+def test_every_url_of_another_customers_thread_is_the_404_of_a_missing_one(app, client, outbox, db,
+                                                                           tokens_a_second_apart):
     (theirs,) = signed_in_with(client, outbox, email="them@example.com")
     their_thread = Thread.get_by_id(thread_id_of(compose(client, theirs, attach=[("a.pdf", PDF)])))
     their_file = Attachment.get()

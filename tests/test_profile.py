@@ -402,7 +402,8 @@ def test_only_the_newest_link_works(client, outbox, db):
     assert customer("ana.other@example.com")
 
 
-def test_address_of_another_account_is_answered_like_any_other(client, app, outbox, db):
+def test_address_of_another_account_is_answered_like_any_other(client, app, outbox, db,
+                                                               tokens_a_second_apart):
     owner_client = app.test_client()
     taken = "bruno.taken@example.com"
     registered(owner_client, outbox, email=taken, first_name="Bruno", last_name="Costa")
