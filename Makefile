@@ -29,8 +29,14 @@ db: setup
 run: db
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The suite in one process per core, at most 4 (pytest-xdist: each with its
+# own databases, clamd and browser server; PYTEST_WORKERS=0 runs it in this
+# process), then the 15 slowest tests. PYTEST_ARGS adds pytest options, e.g.
+# PYTEST_ARGS="--ignore=tests/browser", or "-p randomly --randomly-seed=N" for
+# a random order (the same N, the same order).
+PYTEST_WORKERS ?= auto
 test: db
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses=4 --durations=15 $(PYTEST_ARGS)
 
 # Every page in every variant at phone and desktop width, for reviewers.
 screenshots: setup

@@ -133,16 +133,10 @@ def create_app(test_config=None, instance_path=None):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
 
     virus_scan.check_config(app.config)
-    # The keys of the staff's TOTP secrets: TOTP_KEY, else instance/totp_key.
-    totp_keys.configure(app.config.get("TOTP_KEY"), app.instance_path)
-
-    init_database(app.config["DATABASE_URL"])
-    load_markets(app.config["MARKETS_FILE"])
+    configure_process(app)
     _check_public_urls(app.config)
     if app.config["SESSION_COOKIE_SECURE"]:
         app.config["SESSION_COOKIE_NAME"] = cookies.cookie_name(app.config["SESSION_COOKIE_NAME"], True)
-    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"],
-                        app.config["PASSWORD_HASH_MEMORY_COST"])
 
     babel.init_app(app, locale_selector=sites.babel_locale,
                    timezone_selector=sites.current_timezone)
@@ -160,6 +154,19 @@ def create_app(test_config=None, instance_path=None):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+def configure_process(app):
+    """What the app's settings set for the whole process, in module globals
+    rather than on the app: the database, the markets, the keys of the
+    staff's TOTP secrets (TOTP_KEY, else instance/totp_key) and the password
+    hash's cost. A process that goes back to an app it made before (the
+    tests) calls it again for that app."""
+    totp_keys.configure(app.config.get("TOTP_KEY"), app.instance_path)
+    init_database(app.config["DATABASE_URL"])
+    load_markets(app.config["MARKETS_FILE"])
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"],
+                        app.config["PASSWORD_HASH_MEMORY_COST"])
 
 
 def _check_public_urls(config):

@@ -56,7 +56,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))      # staff_helpers: an agent with an authenticator
+sys.path.insert(0, str(ROOT / "tests"))      # support.staff: an agent with an authenticator
 sys.path.insert(0, str(ROOT / "bench"))
 os.chdir(ROOT)
 
@@ -262,7 +262,7 @@ def signed_in_customer(app, customer, lang):
 
 
 def signed_in_agent(app, agent):
-    from staff_helpers import sign_in
+    from support.staff import sign_in
     client = app.test_client()
     staff, password, totp = agent
     # Outside any app context: inside one, every request would share its `g`,
@@ -433,7 +433,7 @@ def run_database(kind, url, args):
                 sys.exit(f"scale_costs: {url} already holds customers: give an empty database")
             version = server_version()
             log(f"{version}; working folder {folder}")
-            from staff_helpers import staff_member
+            from support.staff import staff_member
             # Before the data, so that generate() assigns threads to this agent too.
             agent = staff_member("agent", name="Scale Agent")
             log(f"generating {SMALL:,} customers")

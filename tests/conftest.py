@@ -1,62 +1,33 @@
-"""Fixtures: an app on a fresh database per test (a temporary SQLite file,
-or the PostgreSQL of TEST_DATABASE_URL with a clean schema), a client, a
-CLI runner, and the outbox of e-mails as files."""
-import email
-import email.policy
-import glob
+"""Fixtures, and only fixtures: an app on a database of the test's own (a
+copy of a migrated SQLite file, or the PostgreSQL of TEST_DATABASE_URL
+emptied: tests/support/apps.py), a client, a CLI runner, the outboxes of
+e-mails and text messages, the clock, and a clamd for the scanning tests.
+What tests call themselves is in tests/support/."""
+import itertools
 import os
-import html as html_module
-import re
 import shutil
 import socket
 import subprocess
 import time
 
 import pytest
-from playhouse.db_url import connect
+from itsdangerous.timed import TimestampSigner
 
-from app import create_app
-from domain.db import database, upgrade
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-
-
-def fresh_database_url(tmp_path):
-    if not TEST_DATABASE_URL:
-        return f"sqlite:///{tmp_path}/keyfob.sqlite3"
-    db = connect(TEST_DATABASE_URL)
-    db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    db.close()
-    return TEST_DATABASE_URL
+from domain.db import database
+from support.apps import make_app, reuse
+from support.outboxes import Outbox, SmsOutbox
 
 
-def make_app(tmp_path, migrate=True, **overrides):
-    """An app on a fresh database; migrate=False leaves the schema to the
-    test (tests of a migration)."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test secret key",
-        "DATABASE_URL": fresh_database_url(tmp_path),
-        "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
-        "SMS_OUTBOX_DIR": str(tmp_path / "sms"),
-        "WTF_CSRF_ENABLED": False,
-        # A cheap hash: the policy, not argon2's cost, is under test.
-        "PASSWORD_HASH_TIME_COST": 1,
-        "PASSWORD_HASH_MEMORY_COST": 8192,
-        # The scanning tests (tests/test_virus_scan.py) turn it on, with
-        # the clamd of the `clamd` fixture.
-        "VIRUS_SCAN": "off",
-    }
-    config.update(overrides)
-    app = create_app(config, instance_path=str(tmp_path / "instance"))
-    if migrate:
-        upgrade()
-    return app
+@pytest.fixture(scope="session")
+def made_app(tmp_path_factory):
+    """The app of `app`, made once per process (per xdist worker)."""
+    return make_app(tmp_path_factory.mktemp("app"))
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+def app(made_app, tmp_path):
+    """The app on a database and folders of the test's own (support.apps)."""
+    app = reuse(made_app, tmp_path)
     yield app
     if not database.is_closed():
         database.close()
@@ -94,65 +65,9 @@ def db(app):
     yield database
 
 
-class Outbox:
-    """The e-mails the app wrote to MAIL_OUTBOX_DIR, oldest first."""
-
-    def __init__(self, directory):
-        self.directory = directory
-
-    def messages(self, to=None):
-        found = []
-        for path in sorted(glob.glob(os.path.join(self.directory, "*.eml"))):
-            with open(path, "rb") as f:
-                message = email.message_from_bytes(f.read(), policy=email.policy.default)
-            if to is None or message["To"].lower() == to.lower():
-                found.append(message)
-        return found
-
-    def last(self, to=None):
-        messages = self.messages(to)
-        assert messages, f"no e-mail to {to}"
-        return messages[-1]
-
-    @staticmethod
-    def text(message):
-        return message.get_body(("plain",)).get_content()
-
-    @staticmethod
-    def html(message):
-        return message.get_body(("html",)).get_content()
-
-    def link(self, message, path_part):
-        match = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_part) + r"\S*)", self.text(message))
-        assert match, f"no link with {path_part} in:\n{self.text(message)}"
-        return match.group(1)
-
-
 @pytest.fixture
 def outbox(app):
     return Outbox(app.config["MAIL_OUTBOX_DIR"])
-
-
-class SmsOutbox:
-    """The text messages the app wrote to SMS_OUTBOX_DIR, oldest first:
-    (number, text) pairs."""
-
-    def __init__(self, directory):
-        self.directory = directory
-
-    def messages(self, to=None):
-        found = []
-        for path in sorted(glob.glob(os.path.join(self.directory, "*.txt"))):
-            with open(path, encoding="utf-8") as f:
-                number, _, text = f.read().partition("\n")
-            if to is None or number == to:
-                found.append((number, text.strip()))
-        return found
-
-    def last_code(self, to=None):
-        messages = self.messages(to)
-        assert messages, f"no SMS to {to}"
-        return re.search(r"\b(\d{6})\b", messages[-1][1]).group(1)
 
 
 @pytest.fixture
@@ -218,67 +133,18 @@ def _clamd_answers(sock):
 
 
 @pytest.fixture
+def tokens_a_second_apart(monkeypatch):
+    """Every signed token (the CSRF token, the session cookie) a second
+    later than the one before, as on a busy machine where two requests fall
+    in different seconds: a test comparing two pages whole must leave the
+    tokens out (support.reading.page_without_csrf)."""
+    seconds = itertools.count(int(time.time()))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
+
+
+@pytest.fixture
 def clock():
     """Move the app's clock: clock.set_now(moment); let it run again after."""
     from domain import clock as app_clock
     yield app_clock
     app_clock.set_now(None)
-
-
-PASSWORD = "tulip river lantern 7"
-
-
-def register(client, lang="en-ca", email="ana.silva@example.com", password=PASSWORD,
-             first_name="Ana", last_name="Silva", title="ms"):
-    """Go through the registration wizard; returns the last response."""
-    client.post(f"/{lang}/register", data={"title": title, "first_name": first_name,
-                                           "last_name": last_name})
-    client.post(f"/{lang}/register/email", data={"email": email})
-    client.post(f"/{lang}/register/password", data={"password": password})
-    return client.post(f"/{lang}/register/check", data={"accept_terms": "y"})
-
-
-def activate(client, outbox, email="ana.silva@example.com"):
-    return client.get(outbox.link(outbox.last(email), "/activate/"))
-
-
-def registered(client, outbox, lang="en-ca", email="ana.silva@example.com", **kwargs):
-    """A new, active account."""
-    register(client, lang=lang, email=email, **kwargs)
-    response = activate(client, outbox, email)
-    assert response.status_code == 200
-    return email
-
-
-def open_link(client, link):
-    """Open an e-mail's link with a token: it answers 303 to the page
-    without the token in its address (kept in the session); that page's URL."""
-    response = client.get(link)
-    assert response.status_code == 303, response.status_code
-    assert response.headers["Referrer-Policy"] == "no-referrer"
-    return response.location
-
-
-def login(client, lang="en-ca", email="ana.silva@example.com", password=PASSWORD):
-    return client.post(f"/{lang}/login", data={"email": email, "password": password})
-
-
-def errors(response):
-    """The field errors shown on a page, as text."""
-    html = response.get_data(as_text=True)
-    # Without the hidden "Error:" prefix (in the page's language) and markup.
-    return [html_module.unescape(re.sub(r'<span class="vh">.*?</span>|<[^>]+>', "", e)).strip()
-            for e in re.findall(r'<p class="error"[^>]*>(.*?)</p>', html)]
-
-
-def page_without_csrf(response_or_html):
-    """A page's HTML without its CSRF token values: a token is signed with
-    the second it was made, so two answers compared as pages must leave
-    them out (a busy machine puts two requests in different seconds)."""
-    html = response_or_html if isinstance(response_or_html, str) else response_or_html.get_data(as_text=True)
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
-
-
-def heading(response):
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S)
-    return match.group(1).strip() if match else None

@@ -20,10 +20,10 @@ import pyotp
 
 from domain import messages, texts
 from domain.markets import MARKETS, SITES, load_markets
-from help_helpers import make_help_article
-from linking_helpers import identity_form, make_agreement
 from models import Staff, Thread
-from staff_helpers import staff_member
+from support.agreements import identity_form, make_agreement
+from support.help_articles import make_help_article
+from support.staff import staff_member
 
 PASSWORD = "tulip river lantern 7"
 # The sites to crawl and their markets, read from the markets file the app reads.

@@ -11,12 +11,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from conftest import errors, heading, login, registered
 from domain import admin, staff as staff_accounts
 from domain.db import database
 from models import Customer, RecoveryCode, SecurityEvent, Staff, StaffSession
-from staff_helpers import STAFF_PASSWORD, sign_in, staff_member, staff_signed_in
-from query_log import counted_queries
+from support.customers import login, registered
+from support.queries import counted_queries
+from support.reading import errors, heading
+from support.staff import STAFF_PASSWORD, sign_in, staff_member, staff_signed_in
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CUSTOMER = "ana.silva@example.com"

@@ -13,14 +13,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import errors, page_without_csrf
 from domain import documents
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Document
-from staff_helpers import staff_signed_in
-from test_agents import EXECUTABLE, PDF, QUEUE, error_at, make_customer, make_thread, shown
-from test_dashboard import signed_in_with, text_of, tr
+from support.agreements import make_agreement
+from support.customers import make_customer, signed_in_with
+from support.reading import error_at, errors, page_without_csrf, shown, text_of, tr
+from support.staff import QUEUE, staff_signed_in
+from support.threads import make_thread
+from support.uploads import EXECUTABLE, PDF
 
 SMALL_LIMIT = 100 * 1024        # shown as "100 kB"
 HTML_PAGE = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
@@ -208,7 +209,8 @@ def test_a_body_beyond_the_limit_gets_the_413_page(custom_app, outbox):
     assert Document.select().count() == 0
 
 
-def test_another_customers_agreement_is_a_404_like_a_missing_one(app, client, world, db):
+def test_another_customers_agreement_is_a_404_like_a_missing_one(app, client, world, db,
+                                                                 tokens_a_second_apart):
     agent, thread, agreement = world
     theirs = make_agreement("at", customer=make_customer(), linked_at=utcnow())
     foreign = upload(agent, thread, fields(agreement, agreement=str(theirs.id)))

@@ -4,78 +4,29 @@ customer and their agreements; answering with files (checked like the
 customers'), assigning, closing, reopening; and nobody but agents and
 admins gets in."""
 import html
-import io
 import re
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from flask_babel import force_locale, gettext, ngettext
 
-from conftest import errors, heading, login, registered
-from domain import messages, service, staff as staff_accounts
+from domain import staff as staff_accounts
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Attachment, Customer, Message, SecurityEvent, Thread
-from staff_helpers import staff_member, staff_signed_in
-from test_dashboard import counted_queries, text_of
-from views.shared.sites import current_locale
+from support.agreements import make_agreement
+from support.customers import login, make_customer, registered
+from support.queries import counted_queries
+from support.reading import error_at, errors, heading, shown, text_of
+from support.staff import QUEUE, staff_member, staff_signed_in
+from support.threads import make_thread
+from support.uploads import EXECUTABLE, PDF, files
 
-QUEUE = "/staff/queue"
-LOCALES = {"ca": "en_CA", "us": "en_US", "at": "de_AT", "fr": "fr_FR"}
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(48) + b"PE\x00\x00"
 SMALL_LIMIT = 100 * 1024        # shown as "100 kB"
 TYPED = "Guten Tag,\nIhre Rate wird am 15. abgebucht."
 HOSTILE = "<script>alert(1)</script><b hx-get=/x>"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-def shown(client, message, **values):
-    """`message` as the back office shows it to this client (staff pages
-    are in the language of the site cookie or the browser); a (singular,
-    plural) pair takes its number from values["num"]."""
-    with client.application.test_request_context(), force_locale(page_locale(client)):
-        if isinstance(message, tuple):
-            return ngettext(*message, values.pop("num"), **values)
-        return gettext(message, **values)
-
-
-def page_locale(client):
-    with client.application.test_request_context():
-        return current_locale()
-
-
-def make_customer(market="at", first_name="Ana", last_name="Silva", email=None):
-    address = email or f"customer-{uuid.uuid4().hex[:8]}@example.com"
-    return Customer.create(market=market, email=address, email_key=address.lower(),
-                           first_name=first_name, last_name=last_name, password_hash="x",
-                           locale=LOCALES[market], status="active")
-
-
-def make_thread(app, customer=None, agreement=None, topic="payments", body="Eine Frage.",
-                waited=None, updated=None, kind="message", **values):
-    """A thread opened by the customer (domain.messages.open_thread); `waited`
-    (a timedelta) how long they have waited, None: answered `updated` ago."""
-    customer = customer or make_customer()
-    with app.test_request_context():
-        if kind == "service":
-            thread = service.open_request(customer, agreement, topic, body)
-        else:
-            thread = messages.open_thread(customer, agreement, topic, body)
-    now = utcnow()
-    changes = dict(values)
-    if waited is not None:
-        changes.update(waiting_since=now - waited, updated_at=now - waited)
-    elif updated is not None:
-        changes.update(waiting_since=None, updated_at=now - updated)
-    if changes:
-        Thread.update(**changes).where(Thread.id == thread.id).execute()
-    return Thread.get_by_id(thread.id)
-
 
 def listed(response):
     """The ids of the threads a queue page lists, in order."""
@@ -85,10 +36,6 @@ def listed(response):
 def selected(response, name):
     select = re.search(rf'<select id="{name}" name="{name}".*?</select>', response.get_data(as_text=True), re.S)
     return re.findall(r'<option value="([^"]*)" selected>', select.group(0))
-
-
-def files(*pairs):
-    return [(io.BytesIO(content), name) for name, content in pairs]
 
 
 def reply(client, thread, body=TYPED, attach=(), headers=None):
@@ -101,13 +48,6 @@ def field_value(response, field_id):
     match = re.search(rf'<textarea id="{field_id}"[^>]*>(.*?)</textarea>',
                       response.get_data(as_text=True), re.S)
     return html.unescape(match.group(1)) if match else None
-
-
-def error_at(response, field_id):
-    page = response.get_data(as_text=True)
-    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page, re.S)
-    assert match, f"no error at {field_id}"
-    return html.unescape(re.sub(r'<span class="vh">.*?</span>|<[^>]+>', "", match.group(1))).strip()
 
 
 def flashed(client, response):

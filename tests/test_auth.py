@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import errors, heading, login, open_link, page_without_csrf, register, registered
 from domain import accounts, lockout
 from domain.clock import utcnow
 from domain.db import database
 from models import Customer, LoginSession, Token
+from support.customers import login, open_link, register, registered
+from support.reading import errors, heading, page_without_csrf
 
 REFUSED = ("The e-mail address or password is not right. After 3 wrong tries in a row, "
            "the account is locked for your protection: reset your password to unlock it.")

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from conftest import make_app
 from domain import texts
-from staff_helpers import staff_signed_in
+from support.apps import make_app
+from support.staff import staff_signed_in
 
 
 def page(response):

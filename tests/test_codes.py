@@ -16,12 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from flask_babel import force_locale, gettext
 
-from conftest import Outbox, SmsOutbox, activate, login, register, registered
 from domain import codes, outbox as app_outbox
 from domain.clock import utcnow
 from domain.db import database
-from linking_helpers import identity_form, make_agreement
 from models import Agreement, Customer, OneTimeCode, OutboxMessage
+from support.agreements import identity_form, make_agreement
+from support.customers import activate, login, register, registered
+from support.outboxes import Outbox, SmsOutbox
 
 FR_PHONE = "+33612345642"
 CANT_TEXT = "We cannot send a text message to this number. Call us and we will help you."
@@ -389,7 +390,7 @@ def in_parallel(app, count, work):
 
     def run():
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=30)
             with app.app_context():
                 results.append(work())
         except Exception as error:     # shown by the assertion below

@@ -5,10 +5,10 @@ missing in which language; the report shows the most read, the least
 helpful and the questions that found nothing."""
 import pytest
 
-from conftest import errors
-from help_helpers import make_help_article
 from models import HelpArticle, HelpArticleVersion, HelpCategory
-from staff_helpers import staff_signed_in
+from support.help_articles import make_help_article
+from support.reading import errors
+from support.staff import staff_signed_in
 
 
 def text(response):

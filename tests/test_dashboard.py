@@ -2,56 +2,19 @@
 service requests: what a signed-in customer sees of their own agreements,
 and never of anyone else's."""
 import html
-import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, gettext
 
-from conftest import errors, heading, login, page_without_csrf, registered
 from domain.clock import utcnow
-from linking_helpers import make_agreement
-from models import Agreement, Customer, Document, Message, Payment, Thread
-from test_devices import authorize
-from query_log import counted_queries
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def customer(client, outbox, lang="de-at", email="ana.silva@example.com"):
-    registered(client, outbox, lang=lang, email=email)
-    return Customer.get(Customer.email_key == email)
-
-
-def signed_in_with(client, outbox, sms=None, lang="de-at", email="ana.silva@example.com",
-                   count=1, **values):
-    """A signed-in customer with `count` agreements linked (and, in Canada,
-    this browser authorized); the agreements."""
-    market = {"de-at": "at", "fr-fr": "fr", "en-ca": "ca", "fr-ca": "ca"}[lang]
-    owner = customer(client, outbox, lang, email)
-    agreements = [make_agreement(market, customer=owner, linked_at=utcnow(), **values)
-                  for _ in range(count)]
-    login(client, lang=lang, email=email)
-    if market == "ca":
-        authorize(client, agreements[0], sms)
-    return agreements
-
-
-def tr(client, locale, message, **values):
-    """`message` as the page shows it in `locale`."""
-    with client.application.test_request_context(), force_locale(locale):
-        return gettext(message, **values)
-
-
-def ntr(client, locale, singular, plural, num):
-    with client.application.test_request_context(), force_locale(locale):
-        return ngettext(singular, plural, num)
-
-
-def text_of(response):
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
-
+from models import Agreement, Document, Message, Payment, Thread
+from support.agreements import make_agreement
+from support.customers import authorize, customer, login, signed_in_with
+from support.queries import counted_queries
+from support.reading import errors, heading, ntr, page_without_csrf, text_of, tr
+from support.uploads import PDF
 
 # --- dashboard --------------------------------------------------------------------------
 
@@ -140,7 +103,8 @@ def test_payments_fragment_for_htmx(client, outbox, db):
 
 # --- nobody sees another's agreement ------------------------------------------------------
 
-def test_another_customers_agreement_and_document_are_404_like_missing_ones(app, client, outbox, db):
+def test_another_customers_agreement_and_document_are_404_like_missing_ones(app, client, outbox, db,
+                                                                         tokens_a_second_apart):
     (theirs,) = signed_in_with(client, outbox, email="them@example.com")
     document = Document.create(agreement=theirs, kind="letter", title="Brief", issued_on=date(2026, 1, 1),
                                stored_name="x" * 32 + ".pdf", original_name="a.pdf", size=10)

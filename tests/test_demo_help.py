@@ -9,11 +9,11 @@ import tomllib
 
 import pytest
 
-from conftest import heading
 from demo import sample as demo
 from domain import help
 from domain.markets import MARKETS
 from models import HelpArticle, HelpArticleVersion
+from support.reading import heading
 
 with open(os.path.join(demo.DEMO_FILES, "help.toml"), "rb") as f:
     ARTICLES = tomllib.load(f)["articles"]

@@ -7,15 +7,15 @@ import hashlib
 import re
 from datetime import timedelta
 
-from conftest import errors, heading, login, open_link, registered
-from domain.db import database
 from domain.clock import utcnow
-from linking_helpers import identity_form, make_agreement
-from parallel import same_session_in_parallel
+from domain.db import database
 from models import Customer, OneTimeCode, RememberedDevice, SecurityEvent
+from support.agreements import identity_form, make_agreement
+from support.customers import CA_PHONE, authorize, login, open_link, registered
+from support.parallel import same_session_in_parallel
+from support.reading import errors, heading
 
 COOKIE = "keyfob_device"
-CA_PHONE = "+16135550142"
 ON_FILE_EMAIL = "helene.tremblay@example.com"
 FIREFOX_ON_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"
 
@@ -40,12 +40,6 @@ def mail_code(outbox):
 
 def wrong(code):
     return f"{(int(code) + 1) % 10 ** 6:06d}"
-
-
-def authorize(client, agreement, sms, remember="no", **kwargs):
-    """Choose SMS, type the right code; the last response."""
-    client.post("/en-ca/device", data={"destination": f"sms-{agreement.id}"})
-    return client.post("/en-ca/device/code", data={"code": sms_code(sms), "remember": remember}, **kwargs)
 
 
 def device_cookie_header(response):

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from conftest import make_app
 from demo import sample as demo
 from models import Agreement, Customer
+from support.apps import bind, make_app
 
 HOSTILE = [
     "", " ", "\x00", "\r\n", "\u202e", "'; DROP TABLE customer; --", "\" OR 1=1 --",
@@ -45,12 +45,24 @@ def form_endpoints(app):
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
+def demo_folder(tmp_path_factory):
+    """The folder of the module's database, with the demo data loaded."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    make_app(folder).test_cli_runner().invoke(args=["demo", "load"])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_folder):
     # Every example signs in again from the same address: the per-client
     # sign-in limit is not what is under test here.
-    app = make_app(tmp_path_factory.mktemp("fuzz"), RATE_LIMIT_LOGIN_PER_CLIENT=(100_000, 900))
-    app.test_cli_runner().invoke(args=["demo", "load"])
-    return app
+    return make_app(demo_folder, RATE_LIMIT_LOGIN_PER_CLIENT=(100_000, 900))
+
+
+@pytest.fixture
+def fuzz_app(demo_app):
+    """The module's app, the process bound to it again (other tests bind theirs)."""
+    return bind(demo_app)
 
 
 PROFILE = (Customer.id, Customer.email, Customer.title, Customer.first_name, Customer.last_name,
@@ -142,8 +154,9 @@ def test_wrong_methods_are_405_in_the_language(fuzz_app):
                 assert '<html lang="fr-CA">' in response.get_data(as_text=True)
 
 
-def test_missing_csrf_token_is_refused_everywhere(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+def test_missing_csrf_token_is_refused_everywhere(demo_folder):
+    # On the demo data: without the check, the demo login would go through.
+    app = make_app(demo_folder, WTF_CSRF_ENABLED=True)
     client = app.test_client()
     for url, methods in form_endpoints(app):
         if "POST" in methods:

@@ -3,10 +3,10 @@ Austria and France formally, with title and last name, in e-mails and on the
 dashboard; North America by first name, titles written "Mr." and "Ms."."""
 import pytest
 
-from conftest import login, register, registered
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Customer
+from support.agreements import make_agreement
+from support.customers import login, register, registered
 
 
 @pytest.mark.parametrize("lang, title, greeting", [

@@ -4,11 +4,12 @@ import re
 
 import pytest
 
-from conftest import errors, heading, make_app
 from domain.languages import language_of
 from domain.markets import load_markets
-from help_helpers import VERSIONS, make_help_article
 from models import HelpArticle
+from support.apps import make_app
+from support.help_articles import VERSIONS, make_help_article
+from support.reading import errors, heading
 
 # Every site (its market) and the title its reader sees: the article's
 # version in the site's language.

@@ -4,8 +4,8 @@ whether the answer helped (once, and only from the visitor who asked)."""
 import pytest
 
 from domain.help import without_personal_data
-from help_helpers import make_help_article
 from models import HelpQuestion
+from support.help_articles import make_help_article
 
 
 def text(response):

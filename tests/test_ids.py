@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from werkzeug.routing.converters import NumberConverter
 
-from conftest import login, registered
 from domain.clock import utcnow
-from domain.ids import MAX_ID, IdConverter, parse_id, parse_number
-from linking_helpers import make_agreement
+from domain.ids import IdConverter, MAX_ID, parse_id, parse_number
 from models import Customer
-from staff_helpers import staff_signed_in
+from support.agreements import make_agreement
+from support.customers import login, registered
+from support.staff import staff_signed_in
 
 NOT_IDS = ["0", "-1", "00", "007", str(2 ** 63), str(10 ** 20), "9" * 5000, "abc", "1e3",
            "%C2%B2", "%D9%A3", "1%20"]

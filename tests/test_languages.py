@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from domain import languages
 from domain.markets import SITES
-from staff_helpers import staff_signed_in
+from support.staff import staff_signed_in
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SWITZERLAND = """

@@ -4,18 +4,20 @@ France and Austria by contract number and an SMS code sent to the phone on
 file. Every mismatch gets one generic answer; attempts and codes are limited."""
 import html as html_module
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
 
-from conftest import Outbox, errors, heading, login, registered
 from domain.clock import utcnow
 from domain.db import database
 from domain.vin import with_check_digit
-from linking_helpers import identity_form, make_agreement
-from parallel import same_session_in_parallel
 from models import Agreement, OneTimeCode, SecurityEvent
+from support.agreements import identity_form, make_agreement
+from support.customers import login, registered
+from support.outboxes import Outbox
+from support.parallel import same_session_in_parallel
+from support.reading import errors, heading
 
 MISMATCH = ("We could not find an agreement with these details. Check them against your "
             "contract or statement and try again.")
@@ -152,7 +154,10 @@ def test_birth_date_that_is_not_a_real_date(app, client, outbox, db, lang, local
     assert fresh(agreement).customer is None
 
 
-def test_birth_date_of_today_is_not_a_real_date(client, outbox, db):
+def test_birth_date_of_today_is_not_a_real_date(client, outbox, db, clock):
+    # The last moment of a day, and it stays: with the clock running, the
+    # request could fall in the next day (the birth date then in the past).
+    clock.set_now(datetime(2026, 12, 7, 23, 59, 59, 999999))
     signed_in(client, outbox)
     agreement = make_agreement("ca")
     today = utcnow().date()

@@ -3,11 +3,11 @@ Canadian French pages, e-mails and texts say «Services financiers MINI»,
 never "MINI Financial Services", and e-mails come from the brand."""
 import email.utils
 
-from conftest import login, register, registered
 from domain.clock import utcnow
 from domain.markets import MARKETS, SITES
-from linking_helpers import make_agreement
 from models import Customer
+from support.agreements import make_agreement
+from support.customers import login, register, registered
 
 FRENCH_BRAND = "Services financiers MINI"
 ENGLISH_BRAND = "MINI Financial Services"

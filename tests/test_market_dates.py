@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from flask_babel import force_locale
 
-from conftest import login, registered
 from domain.clock import utcnow
 from domain.i18n import format_day
-from linking_helpers import make_agreement
 from models import Customer
+from support.agreements import make_agreement
+from support.customers import login, registered
 
 
 def box_order(html, prefix):

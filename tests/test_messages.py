@@ -4,7 +4,6 @@ content, a thread and its answer, reading as a POST, an agent's answer
 that is told by e-mail without its text, and nobody sees another's
 thread or files."""
 import html
-import io
 import os
 import re
 import struct
@@ -18,20 +17,21 @@ from flask_babel import force_locale, gettext, ngettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Outbox, errors, heading, page_without_csrf
 from domain import messages, outbox as mail_outbox, service
 from domain.db import database
-from linking_helpers import make_agreement
 from models import Attachment, Customer, Message, Staff, Thread
-from query_log import counted_queries
-from test_dashboard import customer, signed_in_with, text_of
+from support.agreements import make_agreement
+from support.customers import customer, signed_in_with
+from support.outboxes import Outbox
+from support.queries import counted_queries
+from support.reading import error_at, errors, heading, page_without_csrf, text_of
+from support.uploads import PDF, files
 
 LANG, LOCALE = "de-at", "de_AT"
 INBOX = f"/{LANG}/messages"
 NEW = f"/{LANG}/messages/new"
 
 # Tiny real files, told apart by their content.
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
         b"\xff\xdb\x00\x43\x00" + bytes(64) + b"\xff\xd9")
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(48) + b"PE\x00\x00"
@@ -66,11 +66,6 @@ def shown(client, message, **values):
         return gettext(message, **values)
 
 
-def files(*pairs):
-    """(name, content) pairs as the test client uploads them."""
-    return [(io.BytesIO(content), name) for name, content in pairs]
-
-
 def compose(client, about=None, attach=(), headers=None, **fields):
     """Post the new-message form; `about`: the agreement to choose."""
     data = {"topic": "payments", "body": "Wann wird die nächste Rate abgebucht?"}
@@ -100,13 +95,6 @@ def field_value(response, field_id):
 
 def checked(response, name):
     return re.findall(rf'name="{name}" value="([^"]*)" checked', response.get_data(as_text=True))
-
-
-def error_at(response, field_id):
-    page = response.get_data(as_text=True)
-    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page, re.S)
-    assert match, f"no error at {field_id}"
-    return html.unescape(re.sub(r'<span class="vh">.*?</span>|<[^>]+>', "", match.group(1))).strip()
 
 
 def stored_files(app):
@@ -206,7 +194,8 @@ def test_a_message_is_sent_and_shown(client, outbox, db):
     assert shown(client, "You") in text_of(page)
 
 
-def test_the_inbox_lists_threads_newest_first_twenty_a_page(client, outbox, db, clock):
+def test_the_inbox_lists_threads_newest_first_twenty_a_page(client, outbox, db, clock,
+                                                            tokens_a_second_apart):
     (agreement,) = signed_in_with(client, outbox)
     owner = Customer.get(Customer.email_key == "ana.silva@example.com")
     start = datetime(2026, 3, 1, 9, 0)
@@ -302,7 +291,8 @@ def test_a_body_of_exactly_the_limit_is_accepted_and_windows_line_ends_count_onc
     assert Message.get().body == body.replace("\r\n", "\n").strip()
 
 
-def test_someone_elses_agreement_is_refused_like_a_missing_one(app, client, outbox, db):
+def test_someone_elses_agreement_is_refused_like_a_missing_one(app, client, outbox, db,
+                                                               tokens_a_second_apart):
     (theirs,) = signed_in_with(app.test_client(), outbox, email="them@example.com")
     (mine,) = signed_in_with(client, outbox)
     response = compose(client, body=TYPED, topic="vehicle", agreement=str(theirs.id))
@@ -612,7 +602,8 @@ def test_answering_marks_the_thread_read(app, client, outbox, db):
 
 # --- nobody sees another's thread ---------------------------------------------------------------
 
-def test_every_url_of_another_customers_thread_is_the_404_of_a_missing_one(app, client, outbox, db):
+def test_every_url_of_another_customers_thread_is_the_404_of_a_missing_one(app, client, outbox, db,
+                                                                           tokens_a_second_apart):
     (theirs,) = signed_in_with(client, outbox, email="them@example.com")
     their_thread = Thread.get_by_id(thread_id_of(compose(client, theirs, attach=[("a.pdf", PDF)])))
     their_file = Attachment.get()

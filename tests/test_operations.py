@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from domain.db import database
-from help_helpers import make_help_article
+from support.help_articles import make_help_article
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from conftest import register
 from domain import outbox
 from domain.clock import utcnow
 from models import OutboxMessage
+from support.customers import register
 
 
 class Collect(Message):

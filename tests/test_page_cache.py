@@ -9,16 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import PASSWORD, login, page_without_csrf, registered
 from domain import messages, page_cache, passwords, texts
 from domain.clock import utcnow
-from help_helpers import make_help_article
-from linking_helpers import make_agreement
-from models import (Agreement, Customer, Document, HelpArticle, HelpArticleVersion,
-                    PageVersion, Payment, Thread)
-from query_log import counted_queries
-from staff_helpers import staff_member, staff_signed_in
-from test_dashboard import signed_in_with, text_of
+from models import (Agreement, Customer, Document, HelpArticle, HelpArticleVersion, PageVersion,
+                    Payment, Thread)
+from support.customers import PASSWORD, login, registered, signed_in_with
+from support.help_articles import make_help_article
+from support.queries import counted_queries
+from support.reading import page_without_csrf, text_of
+from support.staff import staff_member, staff_signed_in
 
 
 def kept_pages(app):
@@ -37,7 +36,8 @@ def owner_of(agreement):
 
 @pytest.mark.parametrize("url", ["/de-at/account", "/de-at/messages", "/de-at/agreements/{id}",
                                  "/de-at/help", "/de-at/login"])
-def test_a_page_asked_again_is_the_same_page_from_two_queries(app, client, outbox, db, url):
+def test_a_page_asked_again_is_the_same_page_from_two_queries(app, client, outbox, db, url,
+                                                              tokens_a_second_apart):
     (agreement,) = signed_in_with(client, outbox)
     make_help_article("at", key="kept")
     if url == "/de-at/login":

@@ -6,20 +6,26 @@ import re
 
 import pytest
 
-from conftest import make_app
-from pages import NOT_PAGES, PAGES, FlaskVisitor, get_endpoints, visits
+from pages import FlaskVisitor, NOT_PAGES, PAGES, get_endpoints, visits
+from support.apps import bind, make_app
 
 MAX_GZIPPED = 14 * 1024
 
 
 @pytest.fixture(scope="module")
-def crawl_app(tmp_path_factory):
+def module_app(tmp_path_factory):
     # CSRF on, as in production: the visitor fills the token like a browser.
     return make_app(tmp_path_factory.mktemp("crawl"), WTF_CSRF_ENABLED=True,
                     RATE_LIMIT_EMAIL_PER_CLIENT=(10_000, 3600),
                     # One client address for the whole crawl.
                     RATE_LIMIT_LOGIN_PER_CLIENT=(10_000, 900), LINK_ATTEMPTS_PER_CLIENT=(10_000, 3600),
                     CODE_SENDS_PER_CLIENT=(10_000, 3600))
+
+
+@pytest.fixture
+def crawl_app(module_app):
+    """The module's app, the process bound to it again (other tests bind theirs)."""
+    return bind(module_app)
 
 
 def test_every_route_is_listed(crawl_app):

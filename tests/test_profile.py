@@ -7,13 +7,15 @@ last typed, and a wrong one counts towards the lock."""
 import re
 from datetime import timedelta
 
-from conftest import (PASSWORD, Outbox, errors, heading, login, make_app, open_link, page_without_csrf,
-                      registered)
 from domain.clock import utcnow
 from domain.db import database
-from linking_helpers import make_agreement
-from parallel import same_session_in_parallel
 from models import Customer, LoginSession, OneTimeCode, SecurityEvent, Token
+from support.agreements import make_agreement
+from support.apps import make_app
+from support.customers import PASSWORD, login, open_link, registered
+from support.outboxes import Outbox
+from support.parallel import same_session_in_parallel
+from support.reading import errors, heading, page_without_csrf
 
 EMAIL = "ana.silva@example.com"
 NEW_EMAIL = "ana.new@example.com"
@@ -400,7 +402,8 @@ def test_only_the_newest_link_works(client, outbox, db):
     assert customer("ana.other@example.com")
 
 
-def test_address_of_another_account_is_answered_like_any_other(client, app, outbox, db):
+def test_address_of_another_account_is_answered_like_any_other(client, app, outbox, db,
+                                                               tokens_a_second_apart):
     owner_client = app.test_client()
     taken = "bruno.taken@example.com"
     registered(owner_client, outbox, email=taken, first_name="Bruno", last_name="Costa")

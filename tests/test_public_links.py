@@ -5,11 +5,12 @@ import re
 
 import pytest
 
-from conftest import Outbox, SmsOutbox, login, register
 from domain import messages
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Customer, Thread
+from support.agreements import make_agreement
+from support.customers import login, register
+from support.outboxes import Outbox, SmsOutbox
 
 PUBLIC = "https://portal.example.com"
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}

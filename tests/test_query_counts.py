@@ -16,16 +16,17 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import PASSWORD, login, make_app
 from demo import scale
 from domain import passwords
 from domain.clock import utcnow
 from domain.db import database
-from linking_helpers import make_agreement
 from models import (Agreement, Attachment, Customer, Document, HelpArticle, HelpArticleVersion,
                     Message, Payment, Thread)
-from query_log import counted_queries
-from staff_helpers import staff_member, staff_signed_in
+from support.agreements import make_agreement
+from support.apps import make_app
+from support.customers import PASSWORD, login
+from support.queries import counted_queries
+from support.staff import staff_member, staff_signed_in
 
 LANG = "de-at"       # Austria asks no code of the device: the pages show at once
 SEARCHED = "Kundenkonto"     # in the body of every German article scale.generate makes

@@ -3,9 +3,10 @@ import json
 
 import pytest
 
-from conftest import PASSWORD, activate, errors, heading, register
 from domain.clock import utcnow
 from models import Customer, RegistrationDraft, Token
+from support.customers import PASSWORD, activate, register
+from support.reading import errors, heading
 
 LONG = "x" * 101
 

@@ -17,12 +17,13 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import login, registered
 from domain import roles, texts
-from help_helpers import make_help_article
 from models import Attachment, TextChange, Thread
-from staff_helpers import staff_member, staff_signed_in
-from test_agents import PDF, make_thread
+from support.customers import login, registered
+from support.help_articles import make_help_article
+from support.staff import staff_member, staff_signed_in
+from support.threads import make_thread
+from support.uploads import PDF
 
 # Reachable before the sign-in is complete: tests/test_staff_auth.py.
 BEFORE_SIGN_IN = {"staff.login", "staff.logout", "staff.setup", "staff.qr",

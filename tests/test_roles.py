@@ -6,7 +6,7 @@ table: tests/test_role_matrix.py."""
 import pytest
 
 from domain import queue, roles
-from staff_helpers import staff_member, staff_signed_in
+from support.staff import staff_member, staff_signed_in
 from views.shared.guards import staff_required
 
 

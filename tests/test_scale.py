@@ -11,12 +11,11 @@ import phonenumbers
 import pytest
 from peewee import fn
 
-from conftest import login
 from demo import scale
 from domain import agreement_import, help
 from domain.markets import MARKETS
-from models import (Agreement, Customer, HelpArticle, HelpArticleVersion, Message, Payment,
-                    Thread)
+from models import Agreement, Customer, HelpArticle, HelpArticleVersion, Message, Payment, Thread
+from support.customers import login
 
 CUSTOMERS, MESSAGES = 50, 4
 ARTICLES = 6     # per market: the stemming of search's index is the slow part

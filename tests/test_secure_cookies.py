@@ -2,10 +2,11 @@
 Keyfob sets is a __Host- cookie: Secure, Path=/, no Domain, HttpOnly."""
 from http.cookies import SimpleCookie
 
-from conftest import Outbox, SmsOutbox, login, registered
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Customer
+from support.agreements import make_agreement
+from support.customers import login, registered
+from support.outboxes import Outbox, SmsOutbox
 
 HTTPS = {"wsgi.url_scheme": "https"}
 

@@ -1,14 +1,15 @@
 """Set-up an operator relies on: the secret key, migrations, demo data,
-configuration from instance/ and the environment."""
+configuration from instance/ and the environment; and the test suite's own layout."""
+import ast
 import os
 import stat
 
 from app import create_app
-from conftest import fresh_database_url, make_app
 from demo import sample as demo
 from domain.db import database
 from domain.markets import MARKETS
 from models import Agreement, Customer, Document
+from support.apps import fresh_database_url, make_app
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path):
@@ -90,3 +91,33 @@ def test_no_two_test_files_share_a_name():
     names = [name for _dir, _subdirs, files in os.walk(root) for name in files
              if name.startswith("test_") and name.endswith(".py")]
     assert sorted(names) == sorted(set(names))
+
+
+def test_test_modules_share_helpers_through_support_only():
+    """Helpers live in tests/support/, fixtures in conftest.py: no module
+    imports conftest or a test module (pytest imports each conftest under
+    the one name `conftest`, and a test module imported by another runs
+    its tests' set-up twice), and support/ declares no fixture."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    wrong = []
+    for folder, _subdirs, files in os.walk(root):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as f:
+                source = f.read()
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.ImportFrom):
+                    modules = [node.module or ""]
+                elif isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                else:
+                    continue
+                for module in modules:
+                    first = module.split(".")[-1]
+                    if first == "conftest" or first.startswith("test_"):
+                        wrong.append(f"{os.path.relpath(path, root)} imports {module}")
+            if os.path.basename(folder) == "support" and "pytest.fixture" in source:
+                wrong.append(f"{os.path.relpath(path, root)} declares a fixture")
+    assert wrong == []

@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale, format_date
 
-from conftest import heading, login, make_app, registered
 from domain import markets
 from domain.markets import MARKETS
+from support.apps import make_app
+from support.customers import login, registered
+from support.reading import heading
 from views.shared.templating import format_money
 
 SITES = ["en-ca", "fr-ca", "de-at", "fr-fr", "en-us"]

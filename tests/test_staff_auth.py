@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 import pyotp
 import pytest
 
-from conftest import errors, heading, login, page_without_csrf, registered
 from demo import sample as demo
 from domain import lockout, staff as staff_accounts
 from domain.db import database
 from models import RecoveryCode, SecurityEvent, Staff, StaffSession
-from staff_helpers import STAFF_PASSWORD, fresh_code, sign_in, staff_member, staff_signed_in
+from support.customers import login, registered
+from support.reading import errors, heading, page_without_csrf
+from support.staff import STAFF_PASSWORD, fresh_code, sign_in, staff_member, staff_signed_in
 from views.shared.guards import staff_required
 
 REFUSED = ("The e-mail address or password is not right. After 5 wrong tries in a row, the "
@@ -208,7 +209,7 @@ def test_failed_logins_are_logged_without_the_address(client, db):
 
 
 def test_rate_limit_per_client(tmp_path):
-    from conftest import make_app
+    from support.apps import make_app
     app = make_app(tmp_path, RATE_LIMIT_LOGIN_PER_CLIENT=(2, 900))
     client = app.test_client()
     for _ in range(2):
@@ -425,7 +426,7 @@ def test_staff_pages_refuse_anonymous_visitors_and_customers(client, outbox, db)
 
 
 def test_a_role_not_allowed_gets_403_and_a_log_entry(tmp_path):
-    from conftest import make_app
+    from support.apps import make_app
     app = make_app(tmp_path)
     app.add_url_rule("/staff/test-admins-only", "admins_only",
                      staff_required("staff")(lambda: "the admins' page"))
@@ -548,7 +549,7 @@ def test_pages_follow_the_site_cookie_language(client, db):
 
 def test_post_helper_fills_the_csrf_token(tmp_path):
     """staff_helpers work with CSRF on, as in the crawl."""
-    from conftest import make_app
+    from support.apps import make_app
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     client = app.test_client()
     staff = staff_signed_in(client, role="marketer")

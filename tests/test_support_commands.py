@@ -4,10 +4,10 @@ set up their authenticator app again and signs them out. Both write the
 security log and answer an unknown address with a sentence and exit 1."""
 import pytest
 
-from conftest import login, registered
-from models import Customer, RecoveryCode, SecurityEvent, Staff
 from domain import staff as staff_accounts
-from staff_helpers import sign_in, staff_member
+from models import Customer, RecoveryCode, SecurityEvent, Staff
+from support.customers import login, registered
+from support.staff import sign_in, staff_member
 
 CUSTOMER = "ana.silva@example.com"
 

@@ -7,8 +7,8 @@ import pytest
 from app import create_app
 from domain import texts
 from models import TextChange, TextEntry, TextRevision
-from query_log import counted_queries
-from staff_helpers import staff_signed_in
+from support.queries import counted_queries
+from support.staff import staff_signed_in
 
 FORGOT = "Forgot your password?"         # a link of the login page
 SITES = ("en-ca", "fr-ca", "de-at", "fr-fr", "en-us")
@@ -80,7 +80,7 @@ def test_a_plural_is_published_per_form(app, client, marketer):
     answer = post_text(client, "fr_CA", singular, "Lu %(num)s fois (un)", "Lu %(num)s fois (plusieurs)",
                        plural=plural)
     assert answer.status_code == 303
-    from help_helpers import make_help_article
+    from support.help_articles import make_help_article
     make_help_article("ca", key="counted")
     page = text(app.test_client().get("/fr-ca/help/articles/counted"))
     assert "Lu 1 fois (un)" in page

@@ -4,11 +4,12 @@ only the newest of a kind works, the token never stays in a page's address
 same work whether or not the address has an account."""
 from datetime import timedelta
 
-from conftest import heading, login, open_link, register, registered
 from domain import worker
 from domain.clock import utcnow
 from models import ResetRequest
-from query_log import counted_queries
+from support.customers import login, open_link, register, registered
+from support.queries import counted_queries
+from support.reading import heading
 
 EMAIL = "ana.silva@example.com"
 

@@ -16,13 +16,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from peewee import BigIntegerField, BooleanField, CharField, DateTimeField, IntegerField, Model
 from playhouse.migrations import Runner
 
-from conftest import TEST_DATABASE_URL, make_app
 from demo import sample as demo
 from domain import staff as staff_accounts, totp_keys
 from domain.clock import utcnow
 from domain.db import MIGRATIONS_DIR, database, upgrade
 from models import SecurityEvent, Staff
-from staff_helpers import STAFF_PASSWORD, fresh_code, post, sign_in, staff_member
+from support.apps import TEST_DATABASE_URL, make_app
+from support.staff import fresh_code, post, sign_in, staff_member
 
 
 def key_file(app):
@@ -101,7 +101,12 @@ def test_the_key_can_come_from_the_environment_instead(custom_app, monkeypatch):
     assert sign_in(app.test_client(), staff, password, totp).location.endswith("/staff")
 
 
-@pytest.mark.parametrize("value", ["not a key", "", Fernet.generate_key().decode() + ",short"])
+# A fixed key: parameters name the tests, and pytest-xdist's workers must
+# name them alike.
+A_KEY = "g07PwyhLGuMm3Ob6t7SpemHHs7BfDR5-yfpEkcb7UlA="
+
+
+@pytest.mark.parametrize("value", ["not a key", "", A_KEY + ",short"])
 def test_a_malformed_key_stops_the_app_at_its_start_with_the_reason(custom_app, value):
     with pytest.raises(totp_keys.TotpKeyError, match="TOTP_KEY: key (1|2) is not a Fernet key"
                        if value else "holds no key"):

@@ -19,10 +19,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 import cli
-from conftest import make_app
 from domain import texts
 from domain.db import database
 from models import TextChange, TextEntry
+from support.apps import make_app
 
 REAL = cli.TRANSLATIONS
 FORGOT = "Forgot your password?"                       # a link of the login page

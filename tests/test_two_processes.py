@@ -22,20 +22,22 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, Outbox, make_app
 from domain import messages, passwords, texts, totp_keys
 from domain.accounts import MAX_FAILED_LOGINS, email_key
 from domain.clock import utcnow
 from domain.db import database
 from domain.staff import MAX_WRONG_CODES, current_step
 from models import Customer, Message, TextChange, Thread
-from staff_helpers import fresh_code, staff_member
-from test_server_processes import ROOT, Browser, NoRedirect, free_port
+from support.apps import make_app
+from support.customers import PASSWORD
+from support.outboxes import Outbox
+from support.servers import Browser, NoRedirect, ROOT, free_port
+from support.staff import fresh_code, staff_member
 
 FORGOT = "Forgot your password?"
 FORGOT_KEY = texts.message_key(FORGOT)
 COMPILED_FR = "Mot de passe oublié?"       # fr_CA's own catalogue (Quebec: no space before ?)
-START_SECONDS = 30
+START_SECONDS = 60        # a busy machine (a whole suite in parallel) starts them slowly
 
 
 class Server:

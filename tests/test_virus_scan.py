@@ -18,13 +18,16 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app import create_app
-from conftest import Outbox, errors, fresh_database_url, login, registered
 from domain import messages, virus_scan
 from domain.clock import utcnow
-from linking_helpers import make_agreement
 from models import Attachment, Customer, Document, Message, SecurityEvent, Thread
-from staff_helpers import staff_signed_in
-from upload_samples import EICAR, jpeg, pdf, png
+from support.agreements import make_agreement
+from support.apps import fresh_database_url
+from support.customers import login, registered
+from support.outboxes import Outbox
+from support.reading import error_at, errors
+from support.staff import staff_signed_in
+from support.uploads import EICAR, files, jpeg, pdf, png
 from views.shared.sites import current_locale
 
 LANG = "de-at"
@@ -90,10 +93,6 @@ def agent_client(app):
     return client, staff_signed_in(client, role="agent", name="Alex Agent")
 
 
-def files(*pairs):
-    return [(io.BytesIO(content), name) for name, content in pairs]
-
-
 def compose(client, agreement, attach=()):
     return client.post(f"/{LANG}/messages/new", data={
         "topic": "documents", "agreement": str(agreement.id), "body": TYPED,
@@ -110,13 +109,6 @@ def upload_document(client, thread, agreement, name, content):
 def open_thread(app, customer, agreement):
     with app.test_request_context():
         return messages.open_thread(customer, agreement, "payments", "Eine Frage.")
-
-
-def error_at(response, field_id):
-    page = response.get_data(as_text=True)
-    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page, re.S)
-    assert match, f"no error at {field_id}"
-    return html.unescape(re.sub(r'<span class="vh">.*?</span>|<[^>]+>', "", match.group(1))).strip()
 
 
 def textarea(response, field_id):

@@ -29,21 +29,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 TIMEOUT_MS = 10_000
 MAIL_WAIT_SECONDS = 5.0
 
-def pytest_configure(config):
-    """Give the module name `conftest` back to tests/conftest.py.
-
-    Neither tests/ nor tests/browser/ is a package, so pytest imports both
-    conftest files under the one name `conftest`, and the last one loaded
-    (this one) wins in sys.modules; the unit tests' `from conftest import
-    ...` would then find this file. pytest calls this hook right after
-    loading this file: its fixtures stay registered either way."""
-    parent = (ROOT / "tests" / "conftest.py").resolve()
-    for plugin in config.pluginmanager.get_plugins():
-        path = getattr(plugin, "__file__", None)
-        if path and Path(path).resolve() == parent:
-            sys.modules["conftest"] = plugin
-            return
-
 
 def pytest_addoption(parser):
     parser.addoption("--screenshots", metavar="DIR", default=None,
@@ -77,13 +62,13 @@ class Server:
         self.log_path = log_path
 
     def make_agreement(self, market, **values):
-        """An agreement in the server's database (see tests/linking_helpers.py):
+        """An agreement in the server's database (see tests/support/agreements.py):
         the models are bound to its SQLite file for the moment."""
         from peewee import SqliteDatabase
 
         from domain.db import SQLITE_PRAGMAS
-        from linking_helpers import make_agreement
         from models import Agreement, Payment
+        from support.agreements import make_agreement
         db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
         with db.bind_ctx([Agreement, Payment]), db.connection_context():
             return make_agreement(market, **values)
@@ -107,14 +92,14 @@ class Server:
                                    original_name=stored_name, size=len(content))
 
     def make_staff(self, role="admin", enrolled=True):
-        """A staff member in the server's database (tests/staff_helpers.py):
+        """A staff member in the server's database (tests/support/staff.py):
         (email, password, TOTP secret, "" when their app is not set up)."""
         from peewee import SqliteDatabase
 
         from domain import totp_keys
         from domain.db import SQLITE_PRAGMAS
         from models import Staff
-        from staff_helpers import staff_member
+        from support.staff import staff_member
         totp_keys.configure(self.env["KEYFOB_TOTP_KEY"], None)
         db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
         with db.bind_ctx([Staff]), db.connection_context():
@@ -134,8 +119,8 @@ class Server:
         from domain import passwords
         from domain.clock import utcnow
         from domain.db import SQLITE_PRAGMAS
-        from linking_helpers import make_agreement
         from models import Agreement, Customer, Message, Payment, Thread
+        from support.agreements import make_agreement
         locale = {"ca": "en_CA", "us": "en_US", "at": "de_AT", "fr": "fr_FR"}[market]
         address = f"writer-{uuid.uuid4().hex[:10]}@example.com"
         db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
@@ -153,7 +138,7 @@ class Server:
 
     def make_help_article(self, market):
         """A help article of `market` in the server's database (see
-        tests/help_helpers.py); its key. It runs in a process of its own,
+        tests/support/help_articles.py); its key. It runs in a process of its own,
         with an app, since saving fills the search index through the
         global database."""
         result = subprocess.run([sys.executable, "-c", MAKE_HELP_ARTICLE, market], cwd=ROOT,
@@ -195,7 +180,7 @@ MAKE_HELP_ARTICLE = """
 import sys
 sys.path.insert(0, "tests")
 from app import create_app
-from help_helpers import make_help_article
+from support.help_articles import make_help_article
 app = create_app()
 with app.app_context():
     print(make_help_article(sys.argv[1]).key)

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from domain.markets import load_markets
 from flows import path_is
-from help_helpers import unique_word
+from support.help_articles import unique_word
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,18 @@ finds it wherever it sits in a file):
     png(), png(EICAR)     a 1 x 1 PNG, EICAR in a tEXt chunk
     jpeg(), jpeg(EICAR)   a 2 x 2 JPEG, EICAR in a comment segment
 
-Each opens in a viewer (the tests check with pypdf and Pillow)."""
+Each opens in a viewer (the tests check with pypdf and Pillow). PDF and
+EXECUTABLE are only the first bytes of such files (what the upload checks
+look at); files(...) gives (name, content) pairs as the test client uploads
+them."""
 import io
 import struct
 import zlib
 
 from PIL import Image
 
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(48) + b"PE\x00\x00"
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 
 
@@ -62,3 +67,8 @@ def jpeg(hidden=b""):
         # A COM segment right after the start-of-image marker.
         data = data[:2] + b"\xff\xfe" + struct.pack(">H", len(hidden) + 2) + hidden + data[2:]
     return data
+
+
+def files(*pairs):
+    """(name, content) pairs as the test client uploads them."""
+    return [(io.BytesIO(content), name) for name, content in pairs]

@@ -22,6 +22,8 @@ from domain.clock import utcnow
 from models import Staff
 
 STAFF_PASSWORD = "harbour violet compass 9"
+# The agents' queue, where the back office starts.
+QUEUE = "/staff/queue"
 
 
 def staff_member(role="agent", email=None, password=STAFF_PASSWORD, name="Sam Staff",

@@ -19,7 +19,7 @@ def same_session_in_parallel(app, client, count, request):
 
     def run(twin):
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=30)
             responses.append(request(twin))
         except Exception as error:      # shown by the assertion below
             failures.append(error)
