@@ -1,9 +1,10 @@
 """Browser tests: the real app in a subprocess (its own SQLite file and
 outbox directory), driven by Debian's Chromium through Playwright.
 
-One server and one browser per test session; a fresh browser context (so
-fresh cookies) per test. The app runs out of process because the unit tests
-re-bind the global database proxy in this process."""
+One server and one browser per test session, so per pytest-xdist worker;
+a fresh browser context (so fresh cookies) per test. The app runs out of
+process because the unit tests re-bind the global database proxy in this
+process."""
 import email
 import email.policy
 import http.cookiejar
@@ -266,8 +267,10 @@ class HttpVisitor:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    """The app on a port of its own, with its own SQLite file, outbox and
+    upload folders under this session's temporary directory: one per
+    pytest-xdist worker (each has a temporary directory of its own)."""
     tmp = tmp_path_factory.mktemp("keyfob-browser")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KEYFOB_", "FLASK_"))}
     env.update({
@@ -278,8 +281,6 @@ def server(tmp_path_factory):
         "KEYFOB_DOCUMENTS_DIR": str(tmp / "documents"),
         "KEYFOB_ATTACHMENTS_DIR": str(tmp / "attachments"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
-        # Links in e-mails lead to this server (domain.links).
-        "KEYFOB_PUBLIC_URL": f"http://127.0.0.1:{port}",
         # The pages, not the scanner (tests/test_virus_scan.py has a real clamd).
         "KEYFOB_VIRUS_SCAN": "off",
         # Known here too: make_staff() encrypts its members' TOTP secrets.
@@ -303,32 +304,56 @@ def server(tmp_path_factory):
 
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
-    process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", tmp, log_path, env)
+    # A free port may be taken by another process (another worker's server)
+    # before ours binds it: then ours exits, and another port is tried.
+    process = None
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+        for attempt in range(5):
+            port = _free_port()
+            # Links in e-mails lead to this server (domain.links).
+            env["KEYFOB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+            server = Server(f"http://127.0.0.1:{port}", tmp, log_path, env)
+            process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1",
+                                        "--port", str(port)],
+                                       cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            if _listening(process, server):
+                break
+        else:
+            pytest.fail(f"the app found no free port:\n{server.log()}")
+        yield server
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def _listening(process, server):
+    """True once `process` says it listens on the server's port and answers
+    /healthz; False when it exited (its port was taken)."""
+    running = f"Running on {server.base_url}"
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            if "Address already in use" in server.log():
+                return False
+            pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+        # Werkzeug says so once the port is bound: /healthz is then ours,
+        # not another server's that took the port first.
+        if running in server.log():
             try:
                 with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:
                     if response.status == 200:
-                        break
+                        return True
             except (urllib.error.URLError, OSError):
                 pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer /healthz:\n{server.log()}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        if time.monotonic() > deadline:
+            pytest.fail(f"the app did not answer /healthz:\n{server.log()}")
+        time.sleep(0.05)
 
 
 # --- e-mail -------------------------------------------------------------------
