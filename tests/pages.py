@@ -4,7 +4,12 @@ language variant; test_every_route_is_listed fails when a route is added
 without an entry here.
 
 A visitor is anything with get(url) and form(url, data): a Flask test client
-or a browser context, wrapped."""
+or a browser context, wrapped. The steps go through the pages where the
+step is what leads there (a registration's pages, a code sent, a form
+sent); the states behind them, a customer who registered and activated, a
+linked agreement, are made in the database (make_customer), since their
+own flows are walked by test_register.py, test_linking.py and the browser
+journeys."""
 import email
 import email.policy
 import glob
@@ -18,9 +23,10 @@ from urllib.parse import urlparse
 
 import pyotp
 
-from domain import messages, texts
+from domain import messages, passwords, texts
+from domain.clock import utcnow
 from domain.markets import MARKETS, SITES, load_markets
-from models import Staff, Thread
+from models import Customer, LoginSession, Staff, Thread
 from support.agreements import identity_form, make_agreement
 from support.help_articles import make_help_article
 from support.staff import staff_member
@@ -90,16 +96,42 @@ def activation_link(visitor, lang):
 
 
 def reset_link(visitor, lang):
-    address = registered(visitor, lang)
-    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
+    address = visitor.customer(lang)
     visitor.form(f"/{lang}/forgot-password", {"email": address})
     return latest_link(visitor.outbox_dir, address, "/reset-password/")
 
 
-def signed_in(visitor, lang):
-    address = registered(visitor, lang)
-    visitor.get(latest_link(visitor.outbox_dir, address, "/activate/"))
+def make_customer(lang, linked=False):
+    """An active customer of the variant `lang`, as registration and
+    activation leave one, who signs in with PASSWORD, and with `linked`
+    an agreement linked to them (the models bound to the app's database):
+    (customer, agreement or None)."""
+    now = utcnow()
+    address = new_address()
+    customer = Customer.create(
+        market=MARKET_OF[lang], locale=lang[:2] + "_" + lang[3:].upper(), email=address,
+        email_key=address, title="ms", first_name="Ana", last_name="Silva",
+        password_hash=passwords.hash_password(PASSWORD), status="active", activated_at=now)
+    agreement = None
+    if linked:
+        agreement = make_agreement(MARKET_OF[lang], customer=customer.id, linked_at=now)
+    return customer, agreement
+
+
+def authorize_device(customer_id):
+    """The customer's open sessions are on an authorized device, as after
+    a code typed back (the device pages' own visits reach them by the code)."""
+    LoginSession.update(device_ok=True).where(LoginSession.customer == customer_id,
+                                              LoginSession.ended_at.is_null()).execute()
+
+
+def signed_in(visitor, lang, linked=False):
+    """A customer made in the database (visitor.customer), signed in through
+    the login form; with `linked`, an agreement linked to them
+    (visitor.last_agreement), the device not authorized yet."""
+    address = visitor.customer(lang, linked=linked)
     visitor.form(f"/{lang}/login", {"email": address, "password": PASSWORD})
+    return address
 
 
 def latest_code(sms_dir):
@@ -116,23 +148,36 @@ def contract_code_sent(visitor, lang):
 
 
 def identity_linked(visitor, lang):
-    """Linked by identity; the device is not authorized yet."""
-    signed_in(visitor, lang)
-    agreement = visitor.agreement(MARKET_OF[lang])
-    visitor.form(f"/{lang}/agreements/link", identity_form(agreement))
+    """Signed in with an agreement linked; the device is not authorized yet."""
+    signed_in(visitor, lang, linked=True)
 
 
-def device_code_sent(visitor, lang):
-    identity_linked(visitor, lang)
+def send_device_code(visitor, lang):
     page = visitor.page_text(f"/{lang}/device")
     key = re.search(r'name="destination" value="(sms-\d+)"', page).group(1)
     visitor.form(f"/{lang}/device", {"destination": key})
 
 
+def device_code_sent(visitor, lang):
+    identity_linked(visitor, lang)
+    send_device_code(visitor, lang)
+
+
 def linked(visitor, lang):
     """A customer with a linked agreement, on an authorized device."""
+    signed_in(visitor, lang, linked=True)
     if MARKET_OF[lang] in IDENTITY_MARKETS:
-        device_code_sent(visitor, lang)
+        visitor.device_authorized()
+
+
+def linked_through_the_pages(visitor, lang):
+    """An agreement linked through the linking pages, the way each market
+    links (link.done lists what this session linked)."""
+    if MARKET_OF[lang] in IDENTITY_MARKETS:
+        signed_in(visitor, lang)
+        agreement = visitor.agreement(MARKET_OF[lang])
+        visitor.form(f"/{lang}/agreements/link", identity_form(agreement))
+        send_device_code(visitor, lang)
         visitor.form(f"/{lang}/device/code", {"code": latest_code(visitor.sms_dir), "remember": "no"})
     else:
         contract_code_sent(visitor, lang)
@@ -374,7 +419,7 @@ PAGES = [
          customer=True, markets=frozenset(CONTRACT_MARKETS)),
     Page("link.blocked", then(signed_in, "/{lang}/agreements/link/blocked"), status=403,
          customer=True),
-    Page("link.done", then(linked, "/{lang}/agreements/link/done"), customer=True),
+    Page("link.done", then(linked_through_the_pages, "/{lang}/agreements/link/done"), customer=True),
     Page("device.choose", then(identity_linked, "/{lang}/device"), customer=True,
          markets=frozenset(DEVICE_MARKETS)),
     Page("device.code", then(device_code_sent, "/{lang}/device/code"), customer=True,
@@ -495,6 +540,19 @@ class FlaskVisitor:
         with self.client.application.app_context():
             self.last_agreement = make_agreement(market)
         return self.last_agreement
+
+    def customer(self, lang, linked=False):
+        """A new active customer in the app's database (make_customer); their
+        address. Kept: the customer, and with `linked` their agreement."""
+        with self.client.application.app_context():
+            self.last_customer, agreement = make_customer(lang, linked=linked)
+        if agreement is not None:
+            self.last_agreement = agreement
+        return self.last_customer.email
+
+    def device_authorized(self):
+        with self.client.application.app_context():
+            authorize_device(self.last_customer.id)
 
     def staff(self, role, enrolled=True):
         """A new staff member in the app's database: (email, password, TOTP

@@ -1,11 +1,13 @@
 """Browser tests: the real app in a subprocess (its own SQLite file and
 outbox directory), driven by Debian's Chromium through Playwright.
 
-One server and one browser per test session; a fresh browser context (so
-fresh cookies) per test. The app runs out of process because the unit tests
-re-bind the global database proxy in this process."""
+One server and one browser per test session, so per pytest-xdist worker;
+a fresh browser context (so fresh cookies) per test. The app runs out of
+process because the unit tests re-bind the global database proxy in this
+process."""
 import email
 import email.policy
+import http.cookiejar
 import os
 import re
 import secrets
@@ -14,11 +16,18 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
+import pyotp
 import pytest
 from cryptography.fernet import Fernet
+
+from domain import passwords, totp_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -54,39 +63,67 @@ def _flask():
 
 
 class Server:
-    def __init__(self, base_url, tmp, log_path):
+    """The app in its process, and the test's way into its data: factories
+    that write the server's SQLite file directly (the page cache keys on
+    page versions that the database's triggers raise, so the server sees
+    every such write on its next request), and an agent who answers
+    through the staff pages."""
+
+    def __init__(self, base_url, tmp, log_path, env):
         self.base_url = base_url
+        self.env = env
         self.outbox_dir = tmp / "mail"
         self.sms_dir = tmp / "sms"
         self.database_path = tmp / "keyfob.sqlite3"
         self.log_path = log_path
+        self._agent = None
 
-    def make_agreement(self, market, **values):
-        """An agreement in the server's database (see tests/support/agreements.py):
-        the models are bound to its SQLite file for the moment."""
+    @contextmanager
+    def database(self):
+        """The process's database (domain.db.database, which every model and
+        domain function uses) on the server's SQLite file for the moment,
+        then back on whatever it was (the unit tests bind it to theirs).
+        The TOTP keys are the server's, so that secrets sealed here open there."""
         from peewee import SqliteDatabase
 
-        from domain.db import SQLITE_PRAGMAS
-        from models import Agreement, Payment
-        from support.agreements import make_agreement
+        from domain.db import SQLITE_PRAGMAS, database
+        previous = database.obj
         db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
-        with db.bind_ctx([Agreement, Payment]), db.connection_context():
+        totp_keys.configure(self.env["KEYFOB_TOTP_KEY"], None)
+        database.initialize(db)
+        try:
+            with db.connection_context():
+                yield
+        finally:
+            database.initialize(previous)
+
+    def make_agreement(self, market, **values):
+        """An agreement in the server's database (see tests/support/agreements.py)."""
+        from support.agreements import make_agreement
+        with self.database():
             return make_agreement(market, **values)
+
+    def make_customer(self, lang, linked=False):
+        """An active customer of the variant `lang` (tests/pages.py), and
+        with `linked` an agreement linked to them: (customer, agreement or None)."""
+        from pages import make_customer
+        with self.database():
+            return make_customer(lang, linked=linked)
+
+    def authorize_device(self, customer_id):
+        """The customer's open sessions count as on an authorized device."""
+        from pages import authorize_device
+        with self.database():
+            authorize_device(customer_id)
 
     def add_document(self, agreement, title, content):
         """A PDF for `agreement`, as `flask documents import` would add it."""
-        from datetime import date
-
-        from peewee import SqliteDatabase
-
-        from domain.db import SQLITE_PRAGMAS
         from models import Document
         folder = self.database_path.parent / "documents"
         folder.mkdir(exist_ok=True)
         stored_name = secrets.token_hex(16) + ".pdf"
         (folder / stored_name).write_bytes(content)
-        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
-        with db.bind_ctx([Document]), db.connection_context():
+        with self.database():
             return Document.create(agreement=agreement.id, kind="statement", title=title,
                                    issued_on=date(2026, 10, 31), stored_name=stored_name,
                                    original_name=stored_name, size=len(content))
@@ -94,15 +131,8 @@ class Server:
     def make_staff(self, role="admin", enrolled=True):
         """A staff member in the server's database (tests/support/staff.py):
         (email, password, TOTP secret, "" when their app is not set up)."""
-        from peewee import SqliteDatabase
-
-        from domain import totp_keys
-        from domain.db import SQLITE_PRAGMAS
-        from models import Staff
         from support.staff import staff_member
-        totp_keys.configure(self.env["KEYFOB_TOTP_KEY"], None)
-        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
-        with db.bind_ctx([Staff]), db.connection_context():
+        with self.database():
             staff, password, totp = staff_member(role, enrolled=enrolled)
         return staff.email, password, totp.secret if totp else ""
 
@@ -112,19 +142,12 @@ class Server:
         agreement, who wrote to customer care, in the server's database:
         (customer's e-mail, thread id, agreement). Made with the models, as
         domain.messages.open_thread would."""
-        import uuid
-
-        from peewee import SqliteDatabase
-
-        from domain import passwords
         from domain.clock import utcnow
-        from domain.db import SQLITE_PRAGMAS
-        from models import Agreement, Customer, Message, Payment, Thread
         from support.agreements import make_agreement
+        from models import Customer, Message, Thread
         locale = {"ca": "en_CA", "us": "en_US", "at": "de_AT", "fr": "fr_FR"}[market]
         address = f"writer-{uuid.uuid4().hex[:10]}@example.com"
-        db = SqliteDatabase(str(self.database_path), pragmas=SQLITE_PRAGMAS)
-        with db.bind_ctx([Customer, Agreement, Payment, Thread, Message]), db.connection_context():
+        with self.database():
             now = utcnow()
             customer = Customer.create(market=market, email=address, email_key=address,
                                        first_name="Nora", last_name="Writer", locale=locale,
@@ -137,14 +160,12 @@ class Server:
         return address, thread.id, agreement
 
     def make_help_article(self, market):
-        """A help article of `market` in the server's database (see
-        tests/support/help_articles.py); its key. It runs in a process of its own,
-        with an app, since saving fills the search index through the
-        global database."""
-        result = subprocess.run([sys.executable, "-c", MAKE_HELP_ARTICLE, market], cwd=ROOT,
-                                env=self.env, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
+        """A new help article of `market` in the server's database (see
+        tests/support/help_articles.py: saved through domain.help, which fills the
+        search index); its key."""
+        from support.help_articles import make_help_article
+        with self.database():
+            return make_help_article(market).key
 
     def flask(self, *args):
         """Run `flask ARGS` (an operator's command) on the server's database
@@ -153,15 +174,32 @@ class Server:
                               env=self.env, capture_output=True, text=True, timeout=60)
 
     def staff_reply(self, thread_id, text):
-        """An agent's answer to a thread, as the staff pages give it
-        (domain.messages.staff_reply): the thread turns unread for the
-        customer and the e-mail is written to the outbox at once. It runs in
-        a process of its own, on the server's database and settings, since
-        it needs an app (links, templates) and the global database."""
-        result = subprocess.run([sys.executable, "-c", STAFF_REPLY, str(thread_id), text,
-                                 self.base_url], cwd=ROOT, env=self.env, capture_output=True,
-                                text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
+        """An agent's answer to a thread, through the staff pages: the
+        thread's page in the queue and its reply form (domain.queue.reply),
+        as an agent's browser sends them. The thread turns unread for the
+        customer, and the server writes the e-mail before it answers.
+        One agent per server signs in (password and code) the first time,
+        and again should their session have ended."""
+        path = f"/staff/queue/{thread_id}"
+        for attempt in range(2):
+            if self._agent is None:
+                self._agent = self._signed_in_agent()
+            answer = self._agent.submit(path, path + "/reply", {"body": text})
+            if answer.url != self.url("/staff/login"):
+                break
+            self._agent = None          # the session ended: sign in again
+        assert answer.status == 200 and answer.url == self.url(path), (answer.status, answer.url)
+
+    def _signed_in_agent(self):
+        email, password, secret = self.make_staff("agent")
+        agent = HttpVisitor(self.base_url)
+        answer = agent.submit("/staff/login", "/staff/login",
+                              {"email": email, "password": password})
+        assert answer.url == self.url("/staff/second-factor"), answer.url
+        answer = agent.submit("/staff/second-factor", "/staff/second-factor",
+                              {"code": pyotp.TOTP(secret).now()})
+        assert answer.url == self.url("/staff"), answer.url
+        return agent
 
     def url(self, path):
         return self.base_url + path
@@ -176,37 +214,48 @@ class Server:
         return Mailbox(self, address)
 
 
-MAKE_HELP_ARTICLE = """
-import sys
-sys.path.insert(0, "tests")
-from app import create_app
-from support.help_articles import make_help_article
-app = create_app()
-with app.app_context():
-    print(make_help_article(sys.argv[1]).key)
-"""
+class HttpVisitor:
+    """A visitor without a browser: plain HTTP that keeps its cookies and
+    follows redirects, for what someone other than the test's browser does
+    (an agent answering)."""
 
+    class Answer:
+        def __init__(self, url, status, text):
+            self.url, self.status, self.text = url, status, text
 
-STAFF_REPLY = """
-import sys
-from app import create_app
-from domain import messages, outbox
-from models import Staff, Thread
-thread_id, text, base_url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-app = create_app()
-with app.test_request_context(base_url=base_url):
-    agent = (Staff.get_or_none(Staff.email == "care.agent@example.com")
-             or Staff.create(email="care.agent@example.com", name="Care Agent", role="agent",
-                             password_hash="x"))
-    messages.staff_reply(agent, Thread.get_by_id(thread_id), text)
-    outbox.send_pending()
-"""
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def _open(self, path, data=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base_url + path, data=body, timeout=30) as response:
+                return self.Answer(response.url, response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return self.Answer(error.url, error.code, error.read().decode(errors="replace"))
+
+    def get(self, path):
+        return self._open(path)
+
+    def submit(self, page, action, data):
+        """Open `page`, then post `data` with its CSRF token to `action`;
+        the answer after redirects (a `page` that redirected elsewhere is
+        that answer, nothing is posted)."""
+        shown = self.get(page)
+        if shown.url != self.base_url + page:
+            return shown
+        token = re.search(r'name="csrf_token" value="([^"]*)"', shown.text)
+        return self._open(action, dict(data, csrf_token=token.group(1) if token else ""))
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    """The app on a port of its own, with its own SQLite file, outbox and
+    upload folders under this session's temporary directory: one per
+    pytest-xdist worker (each has a temporary directory of its own)."""
     tmp = tmp_path_factory.mktemp("keyfob-browser")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KEYFOB_", "FLASK_"))}
     env.update({
@@ -217,8 +266,6 @@ def server(tmp_path_factory):
         "KEYFOB_DOCUMENTS_DIR": str(tmp / "documents"),
         "KEYFOB_ATTACHMENTS_DIR": str(tmp / "attachments"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
-        # Links in e-mails lead to this server (domain.links).
-        "KEYFOB_PUBLIC_URL": f"http://127.0.0.1:{port}",
         # The pages, not the scanner (tests/test_virus_scan.py has a real clamd).
         "KEYFOB_VIRUS_SCAN": "off",
         # Known here too: make_staff() encrypts its members' TOTP secrets.
@@ -233,6 +280,8 @@ def server(tmp_path_factory):
         "KEYFOB_CODE_SENDS_PER_CLIENT": "[10000, 3600]",
         "PYTHONUNBUFFERED": "1",
     })
+    # The factories hash passwords here as cheaply as the server does.
+    passwords.configure(1, 8192)
     app = ["--app", "app:create_app"]
     upgrade = subprocess.run([_flask(), *app, "db", "upgrade"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=60)
@@ -240,33 +289,56 @@ def server(tmp_path_factory):
 
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
-    process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", tmp, log_path)
-    server.env = env
+    # A free port may be taken by another process (another worker's server)
+    # before ours binds it: then ours exits, and another port is tried.
+    process = None
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+        for attempt in range(5):
+            port = _free_port()
+            # Links in e-mails lead to this server (domain.links).
+            env["KEYFOB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+            server = Server(f"http://127.0.0.1:{port}", tmp, log_path, env)
+            process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1",
+                                        "--port", str(port)],
+                                       cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            if _listening(process, server):
+                break
+        else:
+            pytest.fail(f"the app found no free port:\n{server.log()}")
+        yield server
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def _listening(process, server):
+    """True once `process` says it listens on the server's port and answers
+    /healthz; False when it exited (its port was taken)."""
+    running = f"Running on {server.base_url}"
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            if "Address already in use" in server.log():
+                return False
+            pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+        # Werkzeug says so once the port is bound: /healthz is then ours,
+        # not another server's that took the port first.
+        if running in server.log():
             try:
                 with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:
                     if response.status == 200:
-                        break
+                        return True
             except (urllib.error.URLError, OSError):
                 pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer /healthz:\n{server.log()}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        if time.monotonic() > deadline:
+            pytest.fail(f"the app did not answer /healthz:\n{server.log()}")
+        time.sleep(0.05)
 
 
 # --- e-mail -------------------------------------------------------------------
@@ -413,3 +485,4 @@ class CspWatch:
 @pytest.fixture
 def csp_watch():
     return CspWatch
+

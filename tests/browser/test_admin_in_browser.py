@@ -12,9 +12,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from flows import path_is
-from pages import latest_link, registered
-from visitor import BrowserVisitor
+from flows import new_customer, path_is
 
 CUSTOMER_PASSWORD = "tulip river lantern 7"
 
@@ -85,9 +83,7 @@ def test_admin_manages_staff_unlocks_a_customer_and_reads_the_log(new_page, serv
 
     # --- a customer locked by three wrong passwords at the login page --------------------------
     customer_page = new_page(js=js)
-    visitor = BrowserVisitor(customer_page.context, server)
-    customer_email = registered(visitor, "en-ca")
-    visitor.get(latest_link(visitor.outbox_dir, customer_email, "/activate/"))
+    customer_email = new_customer(customer_page, server, "en-ca")
     customer_page.goto("/en-ca/login")
     for _ in range(3):
         customer_page.locator("#email").fill(customer_email)

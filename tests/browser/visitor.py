@@ -1,6 +1,8 @@
 """A browser context as a visitor of tests/pages.py: the steps that lead to
-a page (registering, signing in, linking) go through the context's own
-request API, which shares the browser's cookies."""
+a page (signing in, sending a code, a form) go through the context's own
+request API, which shares the browser's cookies; the states behind them
+(a customer, an agreement, a staff member) are written into the server's
+database (conftest.Server)."""
 import re
 
 
@@ -23,6 +25,17 @@ class BrowserVisitor:
         # Kept: pages of an agreement need its id in their URL.
         self.last_agreement = self.server.make_agreement(market)
         return self.last_agreement
+
+    def customer(self, lang, linked=False):
+        """A new active customer in the server's database (pages.make_customer);
+        their address. Kept: the customer, and with `linked` their agreement."""
+        self.last_customer, agreement = self.server.make_customer(lang, linked=linked)
+        if agreement is not None:
+            self.last_agreement = agreement
+        return self.last_customer.email
+
+    def device_authorized(self):
+        self.server.authorize_device(self.last_customer.id)
 
     def staff(self, role, enrolled=True):
         """A new staff member in the server's database: (email, password,
