@@ -7,6 +7,7 @@ from domain.clock import utcnow
 from domain.markets import MARKETS, SITES
 from models import Customer
 from support.agreements import make_agreement
+from support.apps import markets_file
 from support.customers import login, register, registered
 
 FRENCH_BRAND = "Services financiers MINI"
@@ -54,9 +55,7 @@ def test_english_e_mails_come_from_the_english_brand(client, outbox, db):
 
 def test_a_brand_for_a_locale_the_market_does_not_serve_stops_the_start(custom_app, tmp_path):
     import pytest
-    text = open("config/markets.toml", encoding="utf-8").read().replace(
-        'fr_CA = "Services financiers MINI"', 'fr_CA = "Services financiers MINI"\nde_AT = "MINI Finanz"', 1)
-    path = tmp_path / "markets.toml"
-    path.write_text(text, encoding="utf-8")
+    path = markets_file(tmp_path, 'fr_CA = "Services financiers MINI"',
+                        'fr_CA = "Services financiers MINI"\nde_AT = "MINI Finanz"')
     with pytest.raises(ValueError, match="brand_by_locale"):
-        custom_app(MARKETS_FILE=str(path))
+        custom_app(MARKETS_FILE=path)

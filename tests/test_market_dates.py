@@ -11,6 +11,7 @@ from domain.clock import utcnow
 from domain.i18n import format_day
 from models import Customer
 from support.agreements import make_agreement
+from support.apps import markets_file
 from support.customers import login, registered
 
 
@@ -65,9 +66,6 @@ def test_the_first_of_the_month(app, locale, expected):
 
 
 def test_a_market_whose_date_fields_are_not_the_three_stops_the_start(custom_app, tmp_path):
-    text = open("config/markets.toml", encoding="utf-8").read().replace(
-        'date_fields = ["month", "day", "year"]', 'date_fields = ["month", "year"]', 1)
-    path = tmp_path / "markets.toml"
-    path.write_text(text, encoding="utf-8")
+    path = markets_file(tmp_path, 'date_fields = ["month", "day", "year"]', 'date_fields = ["month", "year"]')
     with pytest.raises(ValueError, match="date_fields"):
-        custom_app(MARKETS_FILE=str(path))
+        custom_app(MARKETS_FILE=path)

@@ -9,6 +9,7 @@ from domain import messages
 from domain.clock import utcnow
 from models import Customer, Thread
 from support.agreements import make_agreement
+from support.apps import markets_file
 from support.customers import login, register
 from support.outboxes import Outbox, SmsOutbox
 
@@ -71,11 +72,8 @@ def test_no_mail_or_text_follows_a_forged_host(forged_app):
 
 
 def test_a_markets_own_public_url_is_used_for_its_customers(tmp_path, custom_app):
-    markets = open("config/markets.toml", encoding="utf-8").read().replace(
-        '[markets.fr]\n', '[markets.fr]\npublic_url = "https://client.bmwfs.example.fr"\n', 1)
-    path = tmp_path / "markets.toml"
-    path.write_text(markets, encoding="utf-8")
-    app = custom_app(MARKETS_FILE=str(path), PUBLIC_URL=PUBLIC)
+    path = markets_file(tmp_path, '[markets.fr]\n', '[markets.fr]\npublic_url = "https://client.bmwfs.example.fr"\n')
+    app = custom_app(MARKETS_FILE=path, PUBLIC_URL=PUBLIC)
     outbox = Outbox(app.config["MAIL_OUTBOX_DIR"])
     register(app.test_client(), lang="fr-fr", email="lea@example.fr")
     register(app.test_client(), lang="en-ca", email="liam@example.ca")

@@ -8,7 +8,7 @@ from flask_babel import force_locale, format_date
 
 from domain import markets
 from domain.markets import MARKETS
-from support.apps import make_app
+from support.apps import make_app, markets_file
 from support.customers import login, registered
 from support.reading import heading
 from views.shared.templating import format_money
@@ -250,9 +250,6 @@ def test_login_is_rate_limited_per_client(tmp_path):
 
 
 def test_a_phone_layout_that_does_not_fit_the_number_stops_the_start(custom_app, tmp_path):
-    text = open("config/markets.toml", encoding="utf-8").read().replace(
-        'en_CA = "1-XXX-XXX-XXXX"', 'en_CA = "1-XXX-XXX-XXX"', 1)
-    path = tmp_path / "markets.toml"
-    path.write_text(text, encoding="utf-8")
+    path = markets_file(tmp_path, 'en_CA = "1-XXX-XXX-XXXX"', 'en_CA = "1-XXX-XXX-XXX"')
     with pytest.raises(ValueError, match="phone layout"):
-        custom_app(MARKETS_FILE=str(path))
+        custom_app(MARKETS_FILE=path)

@@ -249,3 +249,14 @@ def _postgres():
     if _worker_database is None:
         _worker_database = WorkerDatabase(TEST_DATABASE_URL)
     return _worker_database
+
+
+def markets_file(tmp_path, old, new):
+    """config/markets.toml with its first `old` replaced by `new`, written
+    under tmp_path; its path, for MARKETS_FILE."""
+    with open("config/markets.toml", encoding="utf-8") as f:
+        text = f.read()
+    assert old in text, old
+    path = tmp_path / "markets.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return str(path)
