@@ -16,6 +16,7 @@ from support.customers import PASSWORD, login, open_link, registered
 from support.outboxes import Outbox
 from support.parallel import same_session_in_parallel
 from support.reading import errors, heading, page_without_csrf
+from views import profile as profile_views
 
 EMAIL = "ana.silva@example.com"
 NEW_EMAIL = "ana.new@example.com"
@@ -232,6 +233,26 @@ def test_a_double_submitted_code_saves_the_number_once(client, app, outbox, sms,
     # Every twin carries on to the profile, or to the code page that leads there.
     assert {r.location for r in responses} <= {"/en-ca/profile", "/en-ca/profile/phone/code"}
     assert OneTimeCode.get(OneTimeCode.purpose == "phone").attempts == 0
+
+
+def test_the_twin_that_finds_its_code_used_meanwhile_goes_to_the_code_page(client, outbox, sms, db,
+                                                                          monkeypatch):
+    """The double click's other outcome, made certain (the test above gets
+    it only when the threads fall so): this request read the code before
+    its twin used it, so its check finds the code gone; it goes to the
+    code page like the twins, and the number is saved once."""
+    signed_in(client, outbox)
+    client.post("/en-ca/profile/phone", data={"phone": "613 555 0143"})
+    code = sms.last_code()
+    read_before = OneTimeCode.get(OneTimeCode.purpose == "phone")
+    assert client.post("/en-ca/profile/phone/code", data={"code": code}).status_code == 303
+    with monkeypatch.context() as patch:
+        patch.setattr(profile_views, "current_code", lambda: read_before)
+        late = client.post("/en-ca/profile/phone/code", data={"code": code})
+    assert late.status_code == 303 and late.location.endswith("/en-ca/profile/phone/code")
+    assert client.get(late.location).location.endswith("/en-ca/profile/phone")
+    assert customer().phone == CA_PHONE
+    assert SecurityEvent.select().where(SecurityEvent.kind == "phone_changed").count() == 1
 
 
 def test_same_number_again_is_refused(client, outbox, sms, db):
