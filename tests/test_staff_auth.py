@@ -548,7 +548,7 @@ def test_pages_follow_the_site_cookie_language(client, db):
 
 
 def test_post_helper_fills_the_csrf_token(tmp_path):
-    """staff_helpers work with CSRF on, as in the crawl."""
+    """support.staff works with CSRF on, as in the crawl."""
     from support.apps import make_app
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     client = app.test_client()

@@ -103,7 +103,7 @@ class Server:
 
 @pytest.fixture
 def fresh_db(tmp_path):
-    """A fresh, migrated database (conftest's), the models bound to it in
+    """A fresh, migrated database (support.apps), the models bound to it in
     this process; its URL. Rows made here are there before the servers start."""
     app = make_app(tmp_path)
     yield app.config["DATABASE_URL"]
