@@ -109,7 +109,7 @@ def make_customer(lang, linked=False):
     now = utcnow()
     address = new_address()
     customer = Customer.create(
-        market=MARKET_OF[lang], locale=lang[:2] + "_" + lang[3:].upper(), email=address,
+        market=MARKET_OF[lang], locale=SITES[lang].locale, email=address,
         email_key=address, title="ms", first_name="Ana", last_name="Silva",
         password_hash=passwords.hash_password(PASSWORD), status="active", activated_at=now)
     agreement = None
@@ -166,7 +166,7 @@ def device_code_sent(visitor, lang):
 def linked(visitor, lang):
     """A customer with a linked agreement, on an authorized device."""
     signed_in(visitor, lang, linked=True)
-    if MARKET_OF[lang] in IDENTITY_MARKETS:
+    if MARKET_OF[lang] in DEVICE_MARKETS:
         visitor.device_authorized()
 
 
