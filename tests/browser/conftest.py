@@ -2,9 +2,10 @@
 outbox directory), driven by Debian's Chromium through Playwright.
 
 One server and one browser per test session, so per pytest-xdist worker;
-a fresh browser context (so fresh cookies) per test. The app runs out of
-process because the unit tests re-bind the global database proxy in this
-process."""
+a fresh browser context (so fresh cookies) per test, except for the crawl's
+visits, which share a kept page per worker whose cookies are cleared before
+each (KeptPage). The app runs out of process because the unit tests re-bind
+the global database proxy in this process."""
 import email
 import email.policy
 import http.cookiejar
@@ -34,6 +35,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+# Playwright's own default, for a context kept from test to test.
+DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
 # How long one Playwright action or expectation may wait.
 TIMEOUT_MS = 10_000
 MAIL_WAIT_SECONDS = 5.0
@@ -486,3 +489,68 @@ class CspWatch:
 def csp_watch():
     return CspWatch
 
+
+# --- a page kept from visit to visit (the crawl) -------------------------------
+
+class KeptPage:
+    """A page of a browser context kept for many visits: the crawl makes
+    hundreds, and a new context a visit cost Chromium a new renderer
+    process and Playwright's set-up of it (the crawl took about twice the
+    CPU time with one), where a kept page costs a navigation. Each visit
+    starts as in a new context, without cookies (so with no session, no
+    language remembered), with its own list of CSP violations; the HTTP
+    cache stays, as for a visitor coming back."""
+
+    def __init__(self, browser, server, js, viewport):
+        self.js = js
+        self.context = browser.new_context(java_script_enabled=js, base_url=server.base_url,
+                                           viewport=viewport)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.set_default_navigation_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.csp = CspWatch(self.page, events=js)
+        self.viewport = viewport
+
+    def fresh(self):
+        """The page for a new visit: no cookies, no violations seen yet."""
+        self.context.clear_cookies()
+        self.csp.violations.clear()
+        self.csp.console_errors.clear()
+        if self.page.viewport_size != self.viewport:      # `make screenshots` widens it
+            self.page.set_viewport_size(self.viewport)
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def _kept_pages():
+    kept = {}
+    yield kept
+    for page in kept.values():
+        page.close()
+
+
+@pytest.fixture
+def kept_page(request, browser, server, _kept_pages):
+    """kept_page(js=True, viewport=...): a KeptPage of this worker, fresh
+    for this test. After a failed test it is closed, so that nothing it left
+    (a dialog, a navigation under way) reaches the next."""
+    failures = request.session.testsfailed
+    used = []
+
+    def get(js=True, viewport=DEFAULT_VIEWPORT):
+        key = (js, viewport["width"], viewport["height"])
+        if key not in _kept_pages:
+            _kept_pages[key] = KeptPage(browser, server, js, viewport)
+        used.append(key)
+        kept = _kept_pages[key]
+        kept.fresh()
+        return kept
+
+    yield get
+    if request.session.testsfailed > failures:
+        for key in used:
+            if key in _kept_pages:
+                _kept_pages.pop(key).close()

@@ -12,6 +12,10 @@
   plain form to a page in the same language (an error page is fine, a 5xx
   is not).
 
+Each visit starts without cookies, on a page this worker keeps for the
+crawl's visits (conftest.KeptPage: a new browser context a visit cost
+Chromium more than the visit itself).
+
 The steps that lead to a page (signing in, sending a code, opening an
 e-mail's link) go through the browser context's own request API, which
 shares its cookies; the states behind them (a customer, a linked agreement)
@@ -53,12 +57,21 @@ def visit_id(value):
 
 
 @pytest.mark.parametrize("page_spec, lang, axe", list(with_axe(VISITS)))
-def test_page_with_javascript(new_page, server, csp_watch, screenshots_dir, page_spec, lang,
-                              axe):
-    page = new_page(viewport=SMALL_SCREEN)
-    csp = csp_watch(page)
+def test_page_with_javascript(kept_page, server, screenshots_dir, page_spec, lang, axe):
+    kept = kept_page(js=True, viewport=SMALL_SCREEN)
     requests = []
-    page.on("request", lambda request: requests.append(request))
+
+    def seen(request):
+        requests.append(request)
+    kept.page.on("request", seen)
+    try:
+        check_with_javascript(kept.page, kept.csp, requests, server, screenshots_dir,
+                              page_spec, lang, axe)
+    finally:
+        kept.page.remove_listener("request", seen)
+
+
+def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spec, lang, axe):
     url = page_spec.reach(BrowserVisitor(page.context, server), lang)
 
     response = page.goto(url)
@@ -92,8 +105,8 @@ def save_screenshots(page, directory, name):
 
 
 @pytest.mark.parametrize("page_spec, lang", VISITS, ids=visit_id)
-def test_page_without_javascript(new_page, server, page_spec, lang):
-    page = new_page(js=False)
+def test_page_without_javascript(kept_page, server, page_spec, lang):
+    page = kept_page(js=False).page
     url = page_spec.reach(BrowserVisitor(page.context, server), lang)
     response = page.goto(url)
     assert response.status == page_spec.status
@@ -101,7 +114,8 @@ def test_page_without_javascript(new_page, server, page_spec, lang):
 
     forms = page.locator("main form")
     for index in range(forms.count()):
-        page.goto(url)
+        if index:       # the first form is on the page as first shown
+            page.goto(url)
         if page.locator("main form").count() <= index:
             # An earlier form changed what the page offers (a draft was
             # published, and its Discard button went): reach it anew.
