@@ -6,12 +6,14 @@ a fresh browser context (so fresh cookies) per test, except for the crawl's
 visits, which share a kept page per worker whose cookies are cleared before
 each (KeptPage). The app runs out of process because the unit tests re-bind
 the global database proxy in this process."""
+import ctypes
 import email
 import email.policy
 import http.cookiejar
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+PR_SET_PDEATHSIG = 1       # prctl(2)
 # Playwright's own default, for a context kept from test to test.
 DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
 # How long one Playwright action or expectation may wait.
@@ -63,6 +66,17 @@ def _free_port():
 
 def _flask():
     return str(Path(sys.executable).with_name("flask"))
+
+
+def _end_with_parent():
+    """Run in the server's process before it starts: on Linux, it gets
+    SIGTERM when the test process ends, even killed (pytest runs no
+    teardown on SIGTERM), so that no server outlives its run."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 class Server:
@@ -303,7 +317,8 @@ def server(tmp_path_factory):
             server = Server(f"http://127.0.0.1:{port}", tmp, log_path, env)
             process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1",
                                         "--port", str(port)],
-                                       cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                       cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                       preexec_fn=_end_with_parent)
             if _listening(process, server):
                 break
         else:
