@@ -23,7 +23,6 @@ are written into the server's database (tests/pages.py): the flows
 themselves are walked click by click in test_journey.py and the focused
 browser tests."""
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
