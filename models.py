@@ -64,6 +64,7 @@ class Customer(BaseModel):
     street = CharField(max_length=200, default="")
     postal_code = CharField(max_length=16, default="")
     city = CharField(max_length=100, default="")
+    region = CharField(max_length=8, default="")      # a state or province code, where the market lists them
 
     class Meta:
         indexes = ((("market", "email_key"), True),)

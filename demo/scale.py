@@ -85,16 +85,17 @@ LAST_NAMES = {
               "Winkler", "Weber", "Schwarz", "Maier"],
 }
 PLACES = {
-    # (city, postal code maker, streets)
-    "ca": [("Toronto", "M5V {d}A{d}"), ("Ottawa", "K1P {d}B{d}"), ("Montréal", "H2X {d}C{d}"),
-           ("Québec", "G1R {d}E{d}"), ("Vancouver", "V6B {d}H{d}"), ("Calgary", "T2P {d}J{d}")],
-    "us": [("New York, NY", "100{d}{d}"), ("Chicago, IL", "606{d}{d}"),
-           ("Austin, TX", "787{d}{d}"), ("Seattle, WA", "981{d}{d}"),
-           ("Boston, MA", "021{d}{d}"), ("Denver, CO", "802{d}{d}")],
-    "fr": [("Paris", "750{d}{d}"), ("Lyon", "6900{d}"), ("Marseille", "130{d}{d}"),
-           ("Toulouse", "3100{d}"), ("Nantes", "4400{d}"), ("Lille", "5900{d}")],
-    "at": [("Wien", "1{d}{d}0"), ("Graz", "80{d}0"), ("Linz", "40{d}0"),
-           ("Salzburg", "50{d}0"), ("Innsbruck", "60{d}0")],
+    # (city, region, postal code maker)
+    "ca": [("Toronto", "ON", "M5V {d}A{d}"), ("Ottawa", "ON", "K1P {d}B{d}"),
+           ("Montréal", "QC", "H2X {d}C{d}"), ("Québec", "QC", "G1R {d}E{d}"),
+           ("Vancouver", "BC", "V6B {d}H{d}"), ("Calgary", "AB", "T2P {d}J{d}")],
+    "us": [("New York", "NY", "100{d}{d}"), ("Chicago", "IL", "606{d}{d}"),
+           ("Austin", "TX", "787{d}{d}"), ("Seattle", "WA", "981{d}{d}"),
+           ("Boston", "MA", "021{d}{d}"), ("Denver", "CO", "802{d}{d}")],
+    "fr": [("Paris", "", "750{d}{d}"), ("Lyon", "", "6900{d}"), ("Marseille", "", "130{d}{d}"),
+           ("Toulouse", "", "3100{d}"), ("Nantes", "", "4400{d}"), ("Lille", "", "5900{d}")],
+    "at": [("Wien", "", "1{d}{d}0"), ("Graz", "", "80{d}0"), ("Linz", "", "40{d}0"),
+           ("Salzburg", "", "50{d}0"), ("Innsbruck", "", "60{d}0")],
 }
 STREETS = {
     "ca": ["{n} King Street West", "{n} Rue Saint-Denis", "{n} Bank Street", "{n} Rue Sherbrooke Est",
@@ -451,13 +452,13 @@ def _chunk(ctx, count, tables, ids):
         last_login = now - timedelta(days=between(0, 29), seconds=between(0, 86399)) \
             if rnd() < 0.8 else None
         phone = pick(ctx.phones[mkey])
-        city, postal = pick(PLACES.get(mkey, [("", "")]))
+        city, region, postal = pick(PLACES.get(mkey, [("", "", "")]))
         street = pick(STREETS.get(mkey, ["{n}"])).format(n=between(1, 240))
         postal = postal.replace("{d}", "{}").format(*(int(rnd() * 10) for _ in range(postal.count("{d}"))))
         verified_phone = phone if rnd() < 0.5 else ""
         customers.rows.append((
             customer_id, mkey, email, email, title, first, last, ctx.password_hash, locale,
-            "active", 0, None, created, activated, last_login, verified_phone, street, postal, city))
+            "active", 0, None, created, activated, last_login, verified_phone, street, postal, city, region))
 
         birth = date(between(1950, 2003), between(1, 12), between(1, 28))
         customer_number = f"C{customer_id:08d}"
@@ -547,7 +548,7 @@ def _chunk(ctx, count, tables, ids):
 CUSTOMER_COLUMNS = ("id", "market", "email", "email_key", "title", "first_name", "last_name",
                     "password_hash", "locale", "status", "failed_logins", "locked_at",
                     "created_at", "activated_at", "last_login_at", "phone", "street",
-                    "postal_code", "city")
+                    "postal_code", "city", "region")
 AGREEMENT_COLUMNS = ("id", "market", "contract_number", "kind", "business", "vehicle_model",
                      "vin", "holder_title", "holder_first_name", "holder_last_name",
                      "holder_birth_date", "customer_number", "phone", "email", "start_date",

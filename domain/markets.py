@@ -17,6 +17,7 @@ import phonenumbers
 from babel import Locale
 from babel.core import get_global
 
+from domain.addresses import AddressRules, address_rules
 from domain.languages import derive_variants, site_code
 from domain.payoff import ROUNDING, PayoffRules
 
@@ -70,6 +71,8 @@ class Market:
     # Countries whose phone numbers may receive a code by SMS.
     sms_countries: tuple = ()
     payoff: PayoffRules = PayoffRules()
+    # How the market's post writes an address (domain.addresses).
+    address: AddressRules = AddressRules()
     # The service requests customers can make online (domain.service).
     service_requests: tuple = ("payment_date", "document_copy")
     # What a customer can write about in the message center.
@@ -158,6 +161,10 @@ def load_markets(path):
         if entry["link_method"] not in ("identity", "contract_code"):
             raise ValueError(f"market {key}: link_method must be identity or contract_code")
         entry["payoff"] = payoff_rules(key, entry.get("payoff", {}))
+        entry["address"] = address_rules(key, entry.get("address", {}))
+        unknown = set(entry["address"].regions) - set(entry["locales"])
+        if unknown:
+            raise ValueError(f"market {key}: address regions name locales it does not serve {sorted(unknown)}")
         if "message_topics" in entry:
             entry["message_topics"] = tuple(entry["message_topics"])
             unknown = set(entry["message_topics"]) - set(MESSAGE_TOPICS)

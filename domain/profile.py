@@ -12,7 +12,6 @@ language. Plain functions over the models; views and tests call them.
   another account shows nowhere: that case is answered exactly like the
   others, and its owner gets no e-mail.
 """
-import re
 from datetime import timedelta
 from enum import Enum
 
@@ -36,14 +35,6 @@ STREET_MAX = 200
 POSTAL_CODE_MAX = 16
 CITY_MAX = 100
 
-# What a postal code looks like in a market's country, and one to show as an
-# example; another country takes any short text.
-POSTAL_CODES = {
-    "CA": (r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "K1A 0B1"),
-    "US": (r"\d{5}(-\d{4})?", "20500"),
-    "AT": (r"\d{4}", "1010"),
-    "FR": (r"\d{5}", "75001"),
-}
 
 
 # --- asking for the password again ---------------------------------------------
@@ -78,28 +69,10 @@ def check_password(customer, password):
 
 # --- address -------------------------------------------------------------------
 
-def postal_code_rule(market):
-    """(pattern, example) for the market's country, or (None, None)."""
-    return POSTAL_CODES.get(market.country, (None, None))
-
-
-def normalize_postal_code(market, text):
-    """The postal code as the post writes it ("k1a0b1" -> "K1A 0B1"), or
-    None when it does not look like one of the market's country."""
-    text = " ".join(text.split()).upper()
-    pattern, _example = postal_code_rule(market)
-    if pattern is None:
-        return text
-    if not re.fullmatch(pattern, text):
-        return None
-    if market.country == "CA":
-        text = text.replace(" ", "")
-        text = f"{text[:3]} {text[3:]}"
-    return text
-
-
-def save_address(customer, street, postal_code, city):
-    Customer.update(street=street, postal_code=postal_code, city=city).where(
+def save_address(customer, street, postal_code, city, region=""):
+    """The address as the form checked it (the market's postal code shape
+    and, in the US and Canada, a state or province of its list)."""
+    Customer.update(street=street, postal_code=postal_code, city=city, region=region).where(
         Customer.id == customer.id).execute()
     log_event("address_changed", customer)
 

@@ -6,7 +6,7 @@ from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField
+from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import Length, StopValidation
 
 from domain import passwords, profile
@@ -18,28 +18,66 @@ PHONE_MAX = 30
 PASSWORD_TOO_LONG = _l("Your password must be %(max)s characters or fewer.", max=passwords.MAX_LENGTH)
 
 
+# The words for a postal code and a region, as each market names them
+# (config/markets.toml: postal_code_name, region_name).
+POSTAL_CODE_WORDS = {
+    "postal_code": {"label": _l("Postal code"), "missing": _l("Enter your postal code."),
+                    "too_long": _l("A postal code is %(max)s characters or fewer.", max=profile.POSTAL_CODE_MAX)},
+    "zip_code": {"label": _l("ZIP code"), "missing": _l("Enter your ZIP code."),
+                 "too_long": _l("A ZIP code is %(max)s characters or fewer.", max=profile.POSTAL_CODE_MAX)},
+}
+REGION_WORDS = {
+    "province": {"label": _l("Province or territory"), "choose": _l("Choose a province or territory"),
+                 "missing": _l("Choose your province or territory.")},
+    "state": {"label": _l("State"), "choose": _l("Choose a state"),
+              "missing": _l("Choose your state.")},
+}
+
+
 class AddressForm(FlaskForm):
+    """The address in the boxes and order of the market's post (the template
+    follows market.address.fields); without regions, no region box."""
     street = StringField(_l("Street and house number"), filters=[strip], validators=[
         Required(_l("Enter your street and house number.")),
         PlainText(_l("The street must be %(max)s characters or fewer.", max=profile.STREET_MAX),
                   profile.STREET_MAX)])
-    postal_code = StringField(_l("Postal code"), filters=[strip], validators=[
-        Required(_l("Enter your postal code.")),
-        PlainText(_l("A postal code is %(max)s characters or fewer.", max=profile.POSTAL_CODE_MAX),
-                  profile.POSTAL_CODE_MAX)])
     city = StringField(_l("Town or city"), filters=[strip], validators=[
         Required(_l("Enter your town or city.")),
         PlainText(_l("The town or city must be %(max)s characters or fewer.", max=profile.CITY_MAX),
                   profile.CITY_MAX)])
+    region = SelectField(filters=[strip], validate_choice=False)
+    postal_code = StringField(filters=[strip])
 
     def __init__(self, market, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.market = market
+        self.market, self.rules = market, market.address
+        words = POSTAL_CODE_WORDS[self.rules.postal_code_name]
+        self.postal_code.label.text = words["label"]
+        self.postal_code.validators = [Required(words["missing"]),
+                                       PlainText(words["too_long"], profile.POSTAL_CODE_MAX)]
+        if not self.rules.has_regions:
+            del self.region
+            return
+        words = REGION_WORDS[self.rules.region_name]
+        self.region.label.text = words["label"]
+        self.region.choices = [("", words["choose"])] + self.rules.region_choices(get_locale())
+        self.region.validators = [Required(words["missing"])]
+
+    @property
+    def boxes(self):
+        """The fields in the order the market writes an address."""
+        return [self[name] for name in self.rules.fields]
+
+    def validate_region(self, field):
+        if field.data not in dict(self.rules.region_choices(get_locale())):
+            raise StopValidation(REGION_WORDS[self.rules.region_name]["missing"])
 
     def validate_postal_code(self, field):
-        normalized = profile.normalize_postal_code(self.market, field.data)
+        normalized = self.rules.normalize_postal_code(field.data)
         if normalized is None:
-            _pattern, example = profile.postal_code_rule(self.market)
+            example = self.rules.postal_code_example
+            if self.rules.postal_code_name == "zip_code":
+                raise StopValidation(_l("Enter a ZIP code of 5 digits, like %(example)s.", example=example))
             raise StopValidation(_l("Enter a postal code like %(example)s.", example=example))
         field.data = normalized
 

@@ -62,3 +62,20 @@ def test_0011_indexes_the_log_and_cuts_old_failures_to_their_class(app, db):
                                    ("staff_id", "created_at", "id"), ("created_at",)}
     assert [m.last_error for m in OutboxMessage.select().order_by(OutboxMessage.id)] == [
         "SMTPRecipientsRefused", "ConnectionRefusedError", "HTTPError (HTTP 503)", ""]
+
+
+def test_every_page_version_trigger_outlives_the_later_migrations(app, db):
+    """A later migration that rebuilds a table (SQLite's way of adding a NOT
+    NULL column) drops the table's triggers, and its cached pages go stale:
+    after all migrations, every table of 0009 still has its triggers."""
+    page_versions = load_migration("0009_page_versions")
+    tables = [table for table, _columns, _scope in page_versions.triggers()]
+    if page_versions.is_sqlite(database.obj):
+        rows = database.execute_sql("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        wanted = {(table, f"page_version_{table}_{event}") for table in tables
+                  for event in ("insert", "update", "delete")}
+    else:
+        rows = database.execute_sql("SELECT event_object_table, trigger_name "
+                                    "FROM information_schema.triggers")
+        wanted = {(table, f"page_version_{table}") for table in tables}
+    assert wanted <= set(rows.fetchall())

@@ -111,21 +111,23 @@ def test_address_empty_fields(client, outbox, db):
     signed_in(client, outbox)
     response = client.post("/en-ca/profile/address", data={"street": " ", "postal_code": "", "city": ""})
     assert response.status_code == 422
-    assert errors(response) == ["Enter your street and house number.", "Enter your postal code.",
-                                "Enter your town or city."]
+    # In the order of a Canadian address: street, city, province, postal code.
+    assert errors(response) == ["Enter your street and house number.", "Enter your town or city.",
+                                "Choose your province or territory.", "Enter your postal code."]
 
 
 def test_address_too_long_or_with_control_characters(client, outbox, db):
     signed_in(client, outbox)
     response = client.post("/en-ca/profile/address",
                            data={"street": "x" * 201, "postal_code": "K1A 0B1" + " 1" * 10,
-                                 "city": "y" * 101})
+                                 "city": "y" * 101, "region": "ON"})
     assert response.status_code == 422
     assert errors(response) == ["The street must be 200 characters or fewer.",
-                                "A postal code is 16 characters or fewer.",
-                                "The town or city must be 100 characters or fewer."]
+                                "The town or city must be 100 characters or fewer.",
+                                "A postal code is 16 characters or fewer."]
     response = client.post("/en-ca/profile/address",
-                           data={"street": "1 Main\x00 St", "postal_code": "K1A 0B1", "city": "Ottawa"})
+                           data={"street": "1 Main\x00 St", "postal_code": "K1A 0B1", "city": "Ottawa",
+                                 "region": "ON"})
     assert errors(response) == ["Remove the special characters from this field."]
     # What was typed is kept.
     assert 'value="Ottawa"' in text(response)
@@ -135,15 +137,19 @@ def test_address_too_long_or_with_control_characters(client, outbox, db):
 def test_postal_code_of_the_market_country(client, outbox, db):
     signed_in(client, outbox)
     response = client.post("/en-ca/profile/address",
-                           data={"street": "24 Sussex Drive", "postal_code": "12345", "city": "Ottawa"})
+                           data={"street": "24 Sussex Drive", "postal_code": "12345", "city": "Ottawa",
+                                 "region": "ON"})
     assert errors(response) == ["Enter a postal code like K1A 0B1."]
     response = client.post("/en-ca/profile/address",
-                           data={"street": "24 Sussex Drive", "postal_code": "k1a0b1", "city": "Ottawa"})
+                           data={"street": "24 Sussex Drive", "postal_code": "k1a0b1", "city": "Ottawa",
+                                 "region": "ON"})
     assert response.status_code == 303 and response.location.endswith("/en-ca/profile")
     saved = customer()
-    assert (saved.street, saved.postal_code, saved.city) == ("24 Sussex Drive", "K1A 0B1", "Ottawa")
+    assert (saved.street, saved.postal_code, saved.city, saved.region) == (
+        "24 Sussex Drive", "K1A 0B1", "Ottawa", "ON")
     page = text(client.get("/en-ca/profile"))
-    assert "Your address is saved." in page and "Ottawa K1A 0B1" in page
+    # Canada Post's line: city, province, two spaces, postal code.
+    assert "Your address is saved." in page and "Ottawa ON  K1A 0B1" in page
     # The form shows the address on file.
     assert 'value="24 Sussex Drive"' in text(client.get("/en-ca/profile/address"))
 
@@ -157,6 +163,80 @@ def test_austrian_address(client, outbox, db):
                         data={"street": "Ring 1", "postal_code": "1010", "city": "Wien"})
     assert saved.status_code == 303
     assert "1010 Wien" in text(client.get("/de-at/profile"))
+
+
+def boxes(response):
+    """The names of the address form's boxes, in the page's order."""
+    form = text(response).split('<form', 2)[-1]
+    return re.findall(r'<(?:input|select) id="(street|city|region|postal_code)"', form)
+
+
+def labels(response):
+    return dict(re.findall(r'<label for="(\w+)">([^<]+)</label>', text(response)))
+
+
+def test_each_market_asks_the_address_in_its_own_order_and_words(app, outbox, db):
+    expected = {
+        "en-us": (["street", "city", "region", "postal_code"], "State", "ZIP code", "Town or city"),
+        "en-ca": (["street", "city", "region", "postal_code"], "Province or territory", "Postal code", "Town or city"),
+        "fr-ca": (["street", "city", "region", "postal_code"], "Province ou territoire", "Code postal", "Ville"),
+        "de-at": (["street", "postal_code", "city"], None, "Postleitzahl", "Ort"),
+        "fr-fr": (["street", "postal_code", "city"], None, "Code postal", "Ville"),
+    }
+    for lang, (order, region, postal, city) in expected.items():
+        client = app.test_client()
+        signed_in(client, outbox, lang=lang, email=f"{lang}@example.com")
+        page = client.get(f"/{lang}/profile/address")
+        assert boxes(page) == order, lang
+        assert labels(page).get("region") == region and labels(page)["postal_code"] == postal, lang
+        assert labels(page)["city"] == city, lang
+
+
+def test_a_us_address_takes_a_state_of_the_list_and_a_zip_code(client, outbox, db):
+    signed_in(client, outbox, lang="en-us")
+    page = text(client.get("/en-us/profile/address"))
+    states = re.findall(r'<option value="([A-Z]{2})"', page)
+    assert len(states) == 51 and "DC" in states
+    assert re.search(r'<option value=""( selected)?>Choose a state</option>', page)
+    address = {"street": "1600 Pennsylvania Avenue NW", "city": "Washington"}
+    for region, code, error in [("", "20500", "Choose your state."), ("ON", "20500", "Choose your state."),
+                                ("DC", "2050", "Enter a ZIP code of 5 digits, like 20500."),
+                                ("DC", "20500-12", "Enter a ZIP code of 5 digits, like 20500."),
+                                ("DC", "", "Enter your ZIP code.")]:
+        refused = client.post("/en-us/profile/address", data={**address, "region": region, "postal_code": code})
+        assert refused.status_code == 422 and errors(refused) == [error], (region, code)
+    assert customer().street == ""
+    for code in ("20500", "20500-0005"):
+        saved = client.post("/en-us/profile/address", data={**address, "region": "DC", "postal_code": code})
+        assert saved.status_code == 303
+        assert f"Washington, DC {code}" in text(client.get("/en-us/profile"))
+
+
+def test_a_canadian_province_is_named_in_the_pages_language(client, outbox, db):
+    signed_in(client, outbox, lang="fr-ca")
+    page = text(client.get("/fr-ca/profile/address"))
+    assert '<option value="QC">Québec</option>' in page
+    assert '<option value="BC">Colombie-Britannique</option>' in page
+    refused = client.post("/fr-ca/profile/address", data={"street": "1 rue Saint-Jean", "city": "Québec",
+                                                          "region": "QC", "postal_code": "D1A 1A1"})
+    # Canada Post uses no D, F, I, O, Q or U.
+    assert errors(refused) == ["Entrez un code postal au format K1A 0B1."]
+    saved = client.post("/fr-ca/profile/address", data={"street": "1 rue Saint-Jean", "city": "Québec",
+                                                        "region": "QC", "postal_code": "g1r 4p5"})
+    assert saved.status_code == 303
+    assert "Québec QC  G1R 4P5" in text(client.get("/fr-ca/profile"))
+
+
+def test_a_french_address_has_five_digits_and_no_region(client, outbox, db):
+    signed_in(client, outbox, lang="fr-fr")
+    refused = client.post("/fr-fr/profile/address", data={"street": "1 rue de Rivoli", "city": "Paris",
+                                                          "postal_code": "7500"})
+    assert errors(refused) == ["Saisissez un code postal au format 75001."]
+    # A region sent anyway is not kept: France's form has none.
+    saved = client.post("/fr-fr/profile/address", data={"street": "1 rue de Rivoli", "city": "Paris",
+                                                        "postal_code": "75001", "region": "QC"})
+    assert saved.status_code == 303 and customer().region == ""
+    assert "75001 Paris" in text(client.get("/fr-fr/profile"))
 
 
 # --- phone -------------------------------------------------------------------------

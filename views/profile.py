@@ -112,15 +112,13 @@ def locked_out():
 def address():
     form = AddressForm(market(), data=prefill(street=current_user.street,
                                               postal_code=current_user.postal_code,
-                                              city=current_user.city))
+                                              city=current_user.city, region=current_user.region))
     if form.validate_on_submit():
         profile.save_address(current_user, form.street.data, form.postal_code.data,
-                             form.city.data)
+                             form.city.data, form.region.data if "region" in form else "")
         flash(_("Your address is saved."), "success")
         return redirect_to("profile.overview")
-    example = profile.postal_code_rule(market())[1]
-    return render_page("profile/address.html", form=form, postal_example=example,
-                       status=form_status(form))
+    return render_page("profile/address.html", form=form, status=form_status(form))
 
 
 # --- phone ---------------------------------------------------------------------------
