@@ -27,6 +27,22 @@ SERVICE_REQUESTS = ("payment_date", "document_copy", "balance_confirmation")
 MESSAGE_TOPICS = ("payments", "contract_end", "documents", "vehicle", "account", "other")
 
 
+# The brand colour is text on these (links, on the page and in notices) and
+# the background of white text (header, buttons): each pair needs WCAG AA's
+# 4.5:1 (static/css/site.css).
+BRAND_BACKGROUNDS = ("#ffffff", "#f3f2f1")
+
+
+def contrast_ratio(color, other):
+    """WCAG 2's contrast ratio of two "#rrggbb" colours, from 1 to 21."""
+    def luminance(hex_color):
+        channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    lighter, darker = sorted((luminance(color), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 @dataclass(frozen=True)
 class Market:
     key: str
@@ -179,6 +195,10 @@ def load_markets(path):
             re.compile(entry["contract_number_pattern"])
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):
             raise ValueError(f"market {key}: brand_color must look like #1f4e79")
+        for background in BRAND_BACKGROUNDS:
+            if contrast_ratio(entry["brand_color"], background) < 4.5:
+                raise ValueError(f"market {key}: brand_color {entry['brand_color']} on {background} "
+                                 "is below WCAG AA's contrast of 4.5:1")
         market = Market(key=key, **entry)
         for per_locale in ("brand_by_locale", "support_phone_layout"):
             unknown = set(getattr(market, per_locale)) - set(market.locales)

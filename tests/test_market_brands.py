@@ -59,3 +59,21 @@ def test_a_brand_for_a_locale_the_market_does_not_serve_stops_the_start(custom_a
                         'fr_CA = "Services financiers MINI"\nde_AT = "MINI Finanz"')
     with pytest.raises(ValueError, match="brand_by_locale"):
         custom_app(MARKETS_FILE=path)
+
+
+def test_every_brand_colour_reads_on_the_pages_backgrounds(app):
+    """The crawl runs axe once per page and language, not per market colour:
+    the colour's contrast is this rule's, checked when the markets load."""
+    from domain.markets import BRAND_BACKGROUNDS, contrast_ratio
+    assert round(contrast_ratio("#000000", "#ffffff"), 2) == 21.0
+    assert round(contrast_ratio("#767676", "#ffffff"), 2) == 4.54      # WCAG's lightest grey on white
+    for market in MARKETS.values():
+        for background in BRAND_BACKGROUNDS:
+            assert contrast_ratio(market.brand_color, background) >= 4.5, market.key
+
+
+def test_a_brand_colour_too_light_to_read_stops_the_start(custom_app, tmp_path):
+    import pytest
+    path = markets_file(tmp_path, 'brand_color = "#0653b6"', 'brand_color = "#6fa8ff"')
+    with pytest.raises(ValueError, match="contrast"):
+        custom_app(MARKETS_FILE=path)
