@@ -8,7 +8,9 @@ export FLASK_APP := app:create_app
 
 $(BIN)/flask: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# --no-compile: Python compiles the modules it imports when first used,
+	# and the install takes 7 s less (10.6 s against 17.3 s here).
+	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 translations: $(BIN)/flask
@@ -29,12 +31,13 @@ db: setup
 run: db
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# The suite in one process per core, at most 4 (pytest-xdist: each with its
-# own databases, clamd and browser server; PYTEST_WORKERS=0 runs it in this
-# process), then the 15 slowest tests. PYTEST_ARGS adds pytest options, e.g.
+# The suite in one process per core and one more, at most 4 (pytest-xdist:
+# each with its own databases, clamd and browser server; a worker waits on
+# its browser and server part of the time, which the extra one fills;
+# PYTEST_WORKERS=0 runs it in this process), then the 15 slowest tests. PYTEST_ARGS adds pytest options, e.g.
 # PYTEST_ARGS="--ignore=tests/browser", or "-p randomly --randomly-seed=N" for
 # a random order (the same N, the same order).
-PYTEST_WORKERS ?= auto
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: db
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses=4 --durations=15 $(PYTEST_ARGS)
 

@@ -69,3 +69,16 @@ def test_a_market_whose_date_fields_are_not_the_three_stops_the_start(custom_app
     path = markets_file(tmp_path, 'date_fields = ["month", "day", "year"]', 'date_fields = ["month", "year"]')
     with pytest.raises(ValueError, match="date_fields"):
         custom_app(MARKETS_FILE=path)
+
+
+def test_opening_hours_read_mid_sentence(app):
+    """The footer writes the hours inside a sentence ("Appelez-nous au …
+    (du lundi au vendredi, …)"): they begin in lower case, unless with a
+    weekday of a language that capitalizes those (Monday, Montag)."""
+    from babel import Locale
+    from domain.markets import MARKETS
+    for market in MARKETS.values():
+        for locale, hours in market.support_hours.items():
+            weekdays = Locale.parse(locale).days["format"]["wide"].values()
+            first_word = hours.split()[0].strip(",")
+            assert first_word[0].islower() or first_word in weekdays, (market.key, hours)
