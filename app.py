@@ -26,14 +26,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEFAULTS = dict(
     MARKETS_FILE=os.path.join(HERE, "config", "markets.toml"),
-    # Where customers reach the portal: every link in an e-mail or text
+    # Where customers reach the portal: every link in an email or text
     # message starts with it (domain.links), never with the request's Host.
     # A market on a domain of its own sets public_url in markets.toml.
     PUBLIC_URL="http://127.0.0.1:5000",
     # The host names requests may name; others get 400. None: the hosts of
     # the public URLs, plus localhost and 127.0.0.1 for local checks.
     TRUSTED_HOSTS=None,
-    # E-mail: "file" writes .eml files to MAIL_OUTBOX_DIR; "smtp" sends.
+    # Email: "file" writes .eml files to MAIL_OUTBOX_DIR; "smtp" sends.
     MAIL_BACKEND="file",
     MAIL_FROM="Keyfob <no-reply@keyfob.example>",
     SMTP_HOST="localhost",

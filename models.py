@@ -43,7 +43,7 @@ class FixedDecimalField(BigIntegerField):
 class Customer(BaseModel):
     id = AutoField()
     market = CharField(max_length=8)
-    # The address as typed (trimmed) for e-mails, and its lower-case form,
+    # The address as typed (trimmed) for emails, and its lower-case form,
     # unique per market, for every lookup: "A@x.com " and "a@x.com" are one account.
     email = CharField(max_length=254)
     email_key = CharField(max_length=254)
@@ -85,7 +85,7 @@ class Customer(BaseModel):
 
 
 class Token(BaseModel):
-    """A single-use secret sent by e-mail; only its SHA-256 is kept."""
+    """A single-use secret sent by email; only its SHA-256 is kept."""
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="tokens", on_delete="CASCADE")
     purpose = CharField(max_length=16)        # activate | reset | email
@@ -127,7 +127,7 @@ class LoginSession(BaseModel):
 class RegistrationDraft(BaseModel):
     """Answers of the registration wizard, keyed from the session cookie,
     which only holds a random key. Kept after the last step so that the
-    thank-you page can send the e-mail again."""
+    thank-you page can send the email again."""
     id = AutoField()
     key_hash = CharField(max_length=64, unique=True)
     market = CharField(max_length=8)
@@ -138,7 +138,7 @@ class RegistrationDraft(BaseModel):
 
 
 class OutboxMessage(BaseModel):
-    """An e-mail waiting to be sent, written in the same transaction as the
+    """An email waiting to be sent, written in the same transaction as the
     change that causes it; sent and retried by domain.outbox."""
     id = AutoField()
     channel = CharField(max_length=8, default="mail")
@@ -219,7 +219,7 @@ class Payment(BaseModel):
 
 
 class OneTimeCode(BaseModel):
-    """A 6-digit code sent by SMS or e-mail (domain.codes). Only an HMAC of
+    """A 6-digit code sent by SMS or email (domain.codes). Only an HMAC of
     the code is kept; sending it again replaces the code but keeps the count
     of tries, so a new code never buys more guesses."""
     id = AutoField()
@@ -444,7 +444,7 @@ class HelpArticleVersion(BaseModel):
 class HelpQuestion(BaseModel):
     """A question typed in the help center's question box, for marketers:
     what customers ask, how many articles answered it and whether the
-    answer helped. The text is kept without e-mail addresses and numbers
+    answer helped. The text is kept without email addresses and numbers
     (domain.help.without_personal_data); nothing says who asked."""
     id = AutoField()
     market = CharField(max_length=8)
@@ -459,7 +459,7 @@ class HelpQuestion(BaseModel):
 
 
 class TextEntry(BaseModel):
-    """A marketer's wording of one interface or e-mail text in one variant
+    """A marketer's wording of one interface or email text in one variant
     ("fr_CA", "fr", "en"...): a layer over the compiled catalogues
     (domain.texts). `published` is what everyone reads (None: the variant
     inherits again), `draft` what its author previews; both are JSON lists

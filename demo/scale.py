@@ -221,7 +221,7 @@ HELP_SENTENCES = {
            "Sign in, open the agreement and choose the {subject} section.",
            "If you cannot {action} your {subject} online, write to us through the message center.",
            "Changes usually take effect within two business days.",
-           "We confirm every change by e-mail; the e-mail never contains amounts.",
+           "We confirm every change by email; the email never contains amounts.",
            "Our customer care team is happy to help during business hours."],
     "fr": ["{action} {subject} est possible à tout moment dans votre espace client.",
            "Connectez-vous, ouvrez le contrat et choisissez la rubrique correspondante : {subject}.",

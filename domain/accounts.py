@@ -40,10 +40,10 @@ def find_customer(market, address):
                                 Customer.email_key == email_key(address))
 
 
-# --- e-mails ---------------------------------------------------------------
+# --- emails ---------------------------------------------------------------
 
 def mail_customer(customer, template, subject, recipient=None, **context):
-    """Queue e-mail `template` for the customer, in their language and with
+    """Queue email `template` for the customer, in their language and with
     their market's brand; to `recipient` when it is not their address (a
     new address being confirmed, the old one being told)."""
     site = customer_site(customer)
@@ -60,7 +60,7 @@ def end_links(customer, purpose):
 
 def issue_token(customer, purpose, lifetime, payload=""):
     """A new link's secret. Only the newest link of a purpose works: a link
-    in an older e-mail, perhaps read by someone else, is worth nothing once a
+    in an older email, perhaps read by someone else, is worth nothing once a
     new one is sent."""
     end_links(customer, purpose)
     now = utcnow()
@@ -101,8 +101,8 @@ def send_existing_account_notice(customer):
 # --- registration and activation -------------------------------------------
 
 def register(market, locale, answers, password_hash):
-    """Create a pending account and queue its activation e-mail; for an
-    address already registered, e-mail its owner instead. Returns the new
+    """Create a pending account and queue its activation email; for an
+    address already registered, email its owner instead. Returns the new
     customer or None; the caller must show the same page either way."""
     with database.atomic():
         existing = find_customer(market, answers["email"])
@@ -120,7 +120,7 @@ def register(market, locale, answers, password_hash):
 
 
 def resend_registration_email(market, address):
-    """The thank-you page's "send it again": the same e-mail as the first time."""
+    """The thank-you page's "send it again": the same email as the first time."""
     with database.atomic():
         customer = find_customer(market, address)
         if customer is None:
@@ -199,13 +199,13 @@ class LoginResult(Enum):
 
 def authenticate(market, address, password):
     """(LoginResult, customer). Counts a wrong password in the database; the
-    third in a row locks the account and e-mails its owner once."""
+    third in a row locks the account and emails its owner once."""
     customer = find_customer(market, address)
     if customer is None or customer.locked_at is not None:
         passwords.burn_time(password)
         return LoginResult.REFUSED, None
     if not passwords.verify_password(customer.password_hash, password):
-        with database.atomic():   # the lock and its e-mail, or neither
+        with database.atomic():   # the lock and its email, or neither
             if lockout.record_failure(Customer, customer.id, MAX_FAILED_LOGINS):
                 log_event("locked", customer)
                 mail_customer(customer, "locked", _l("Your %(brand)s account is locked",
@@ -241,12 +241,12 @@ def request_password_reset(market, address):
     """Record a reset request; the outbox worker answers it. One INSERT
     whatever the address: the request takes the same time for an address
     with an account and one without (looking it up, making a token and
-    rendering the e-mail here were measurably slower for a known one)."""
+    rendering the email here were measurably slower for a known one)."""
     ResetRequest.create(market=market, email_key=email_key(address))
 
 
 def answer_reset_requests(limit=100):
-    """E-mail a reset link for each recorded request whose address has an
+    """Email a reset link for each recorded request whose address has an
     account; forget the others. Each request is taken by one DELETE, so
     several workers never answer one twice. Returns how many were answered."""
     answered = 0
@@ -278,7 +278,7 @@ def reset_password(token, new_password):
         customer = Customer.get_by_id(token.customer_id)
         updates = dict(password_hash=new_hash, failed_logins=0, locked_at=None)
         if customer.status == "pending":
-            # The link came by e-mail, which proves the address.
+            # The link came by email, which proves the address.
             updates.update(status="active", activated_at=utcnow())
         Customer.update(**updates).where(Customer.id == customer.id).execute()
         # Other reset links of this account are worth nothing now.

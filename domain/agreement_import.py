@@ -120,7 +120,7 @@ def email(value):
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise BadValue("email is not an e-mail address") from None
+        raise BadValue("email is not an email address") from None
 
 
 # --- one row ----------------------------------------------------------------------------

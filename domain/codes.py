@@ -1,4 +1,4 @@
-"""One-time codes sent by SMS or e-mail: to link an agreement, to authorize
+"""One-time codes sent by SMS or email: to link an agreement, to authorize
 a device. Every rule about codes lives here.
 
 - A code is 6 digits from `secrets`; only an HMAC of it is stored, bound to

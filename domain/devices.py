@@ -30,7 +30,7 @@ def needs_authorization(customer):
 
 
 def destinations(customer):
-    """Where a code can go: the phones and e-mail addresses on file for the
+    """Where a code can go: the phones and email addresses on file for the
     customer's agreements, each once."""
     market = MARKETS[customer.market]
     found, seen = [], set()

@@ -19,7 +19,7 @@ ADDRESSES = {
 
 
 def salutation(customer, market):
-    """The first line of an e-mail: "Hello Ana," or "Dear Ms. Silva,"."""
+    """The first line of an email: "Hello Ana," or "Dear Ms. Silva,"."""
     if not market.formal_address:
         return _("Hello %(name)s,", name=customer.first_name)
     if customer.title in SALUTATIONS:

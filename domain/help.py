@@ -332,7 +332,7 @@ def render_body(body):
 
 # --- the question box: what customers ask, for marketers --------------------------
 
-# What a customer may type about themselves: e-mail addresses, and numbers
+# What a customer may type about themselves: email addresses, and numbers
 # (phones, contract and customer numbers, VINs, amounts, dates) of 3 or
 # more digits, possibly split by spaces, dots or dashes, with the letters
 # stuck to them (S0123456789, a VIN). Names cannot be told from words.
@@ -341,7 +341,7 @@ _NUMBER = re.compile(r"\w*\d[\d\s.,/-]*\d\w*|\w*\d{3,}\w*")
 
 
 def without_personal_data(question):
-    """The question as marketers see it: e-mail addresses and numbers of
+    """The question as marketers see it: email addresses and numbers of
     more than two digits replaced by "…"."""
     text = _EMAIL.sub("…", question)
     text = _NUMBER.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 3 else "…",

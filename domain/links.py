@@ -1,4 +1,4 @@
-"""Links that leave the site: in e-mails and text messages.
+"""Links that leave the site: in emails and text messages.
 
 They are built from the configured public URL (PUBLIC_URL, or a market's
 own `public_url` in config/markets.toml where it lives on a domain of its

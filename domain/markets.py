@@ -74,7 +74,7 @@ class Market:
     # Set on a site's copy of the market: the number as its language writes it.
     support_phone_written: str = ""
     # The market's own public URL where it lives on a domain of its own
-    # (links in e-mails and texts, domain.links); "": the site-wide PUBLIC_URL.
+    # (links in emails and texts, domain.links); "": the site-wide PUBLIC_URL.
     public_url: str = ""
     # Linking by contract number: what a number looks like, and an example.
     contract_number_pattern: str = ""
@@ -82,7 +82,7 @@ class Market:
     # North American VINs carry a check digit in position 9.
     vin_check_digit: bool = False
     # After linking, and at each login from a device not remembered, a code
-    # by text or e-mail before agreement data shows.
+    # by text or email before agreement data shows.
     device_authorization: bool = False
     # Countries whose phone numbers may receive a code by SMS.
     sms_countries: tuple = ()
@@ -207,7 +207,7 @@ def load_markets(path):
         MARKETS[key] = market
         for locale in market.locales:
             # Each site sees the market under the brand its language uses:
-            # pages, e-mails and texts all read site.market.brand.
+            # pages, emails and texts all read site.market.brand.
             layout = market.support_phone_layout.get(locale)
             local = dataclasses.replace(
                 market, brand=market.brand_by_locale.get(locale, market.brand),

@@ -2,8 +2,8 @@
 
 A customer's message opens a thread (or adds to one) and puts it in the
 agents' queue (waiting_since); an agent's reply marks the thread unread for
-the customer, takes it out of the queue, and e-mails the customer that
-there is a new message. That e-mail carries no message text and no amount:
+the customer, takes it out of the queue, and emails the customer that
+there is a new message. That email carries no message text and no amount:
 only a link to the message center. Service requests (domain.service) are
 threads of kind "service" and are answered the same way.
 """
@@ -50,7 +50,7 @@ def customer_reply(thread, body, uploads=()):
 
 def staff_reply(staff, thread, body, uploads=()):
     """An agent answers: the customer sees the thread unread and gets an
-    e-mail that says so, in their language, in the same transaction."""
+    email that says so, in their language, in the same transaction."""
     now = utcnow()
     customer = Customer.get_by_id(thread.customer_id)
     with database.atomic():

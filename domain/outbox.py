@@ -1,10 +1,10 @@
-"""Outgoing e-mail and SMS. A message is written to the outbox table in the same
+"""Outgoing email and SMS. A message is written to the outbox table in the same
 transaction as the change that causes it, then sent by send_pending(): by
 `flask outbox send` in production, right after the request in development.
 A message that fails waits and is tried again later (backoff), so nothing is
 lost while the mail server is down.
 
-One sender per channel. E-mail: FileSender writes .eml files to
+One sender per channel. Email: FileSender writes .eml files to
 instance/outbox/mail/ (for a person or a test to read), SmtpSender speaks
 SMTP. SMS: SmsFileSender writes a text file to instance/outbox/sms/ (the
 number on the first line, then the message), HttpSmsSender posts to a
@@ -56,7 +56,7 @@ def rendering_for(locale, site=None):
 
 
 def enqueue_mail(recipient, template, locale, subject, sensitive=False, **context):
-    """Render e-mail `template` (templates/email/<name>.txt and .html) in
+    """Render email `template` (templates/email/<name>.txt and .html) in
     `locale` (for context["site"], when given) and queue it. `subject` is a
     lazy_gettext string, translated here. Call inside the transaction of
     the change."""
@@ -162,7 +162,7 @@ def failure(error):
 
 
 def build_email(message, sender_address):
-    """The e-mail of an outbox row; From is MAIL_FROM's address under the
+    """The email of an outbox row; From is MAIL_FROM's address under the
     name of the brand the recipient knows, where the row names one."""
     email = EmailMessage()
     if message.sender_name:

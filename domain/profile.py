@@ -1,4 +1,4 @@
-"""The customer's profile: address, phone, e-mail address, password and
+"""The customer's profile: address, phone, email address, password and
 language. Plain functions over the models; views and tests call them.
 
 - Every change needs a password typed in the last PROFILE_REAUTH_MINUTES
@@ -7,10 +7,10 @@ language. Plain functions over the models; views and tests call them.
   more guesses than whoever holds only the address.
 - A phone number is kept only once the code sent to it was typed back
   (domain.codes, purpose "phone").
-- A new e-mail address is kept only once the link sent to it was opened;
+- A new email address is kept only once the link sent to it was opened;
   the old address is told at once. Whether the new address belongs to
   another account shows nowhere: that case is answered exactly like the
-  others, and its owner gets no e-mail.
+  others, and its owner gets no email.
 """
 from datetime import timedelta
 from enum import Enum
@@ -54,7 +54,7 @@ class PasswordCheck(Enum):
 def check_password(customer, password):
     """The password of a signed-in customer, typed again. Goes through the
     sign-in's own check, so a wrong one counts towards the lock (three in a
-    row, with its e-mail) and a right one resets the count. On success the
+    row, with its email) and a right one resets the count. On success the
     session counts as freshly authenticated."""
     result, _customer = accounts.authenticate(customer.market, customer.email_key, password)
     if result is LoginResult.OK:
@@ -129,7 +129,7 @@ def check_phone_code(customer, row, typed):
     return verdict, left
 
 
-# --- e-mail address ------------------------------------------------------------
+# --- email address ------------------------------------------------------------
 
 def request_email_change(customer, new_address):
     """Send a confirmation link to `new_address` and tell the current address.
@@ -143,7 +143,7 @@ def request_email_change(customer, new_address):
                                           payload=new_address)
             accounts.mail_customer(
                 customer, "email_change_confirm",
-                _l("Confirm your new e-mail address for %(brand)s", brand=brand),
+                _l("Confirm your new email address for %(brand)s", brand=brand),
                 recipient=new_address, hours=EMAIL_CHANGE_HOURS,
                 link=customer_link("profile.email_confirm_link", customer, token=secret))
             log_event("email_change_requested", customer)
@@ -153,7 +153,7 @@ def request_email_change(customer, new_address):
             log_event("email_change_taken", customer)
         accounts.mail_customer(
             customer, "email_change_notice",
-            _l("A change of your %(brand)s e-mail address was requested", brand=brand),
+            _l("A change of your %(brand)s email address was requested", brand=brand),
             new_address=codes.mask_email(new_address), hours=EMAIL_CHANGE_HOURS)
 
 
@@ -201,7 +201,7 @@ def confirm_email_change(secret, market):
         log_event("email_changed", customer)
         accounts.mail_customer(
             customer, "email_changed",
-            _l("Your %(brand)s e-mail address was changed", brand=customer_site(customer).market.brand),
+            _l("Your %(brand)s email address was changed", brand=customer_site(customer).market.brand),
             recipient=old_address, new_address=codes.mask_email(new_address),
             login_link=customer_link("auth.login", customer))
     return EmailChange.CHANGED
@@ -236,7 +236,7 @@ def change_password(customer, new_password):
 # --- language ------------------------------------------------------------------
 
 def save_locale(customer, locale):
-    """The language of the customer's e-mails; one of the market's."""
+    """The language of the customer's emails; one of the market's."""
     if locale not in MARKETS[customer.market].locales:
         raise ValueError(f"{locale} is not a language of market {customer.market}")
     Customer.update(locale=locale).where(Customer.id == customer.id).execute()

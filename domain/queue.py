@@ -177,7 +177,7 @@ def reopen(thread):
 
 def reply(staff, thread, body, uploads=()):
     """An agent's answer (domain.messages.staff_reply: unread for the
-    customer, out of the wait, an e-mail without the text). An answer to a
+    customer, out of the wait, an email without the text). An answer to a
     closed thread opens it again: the conversation goes on."""
     with database.atomic():
         message = messages.staff_reply(staff, thread, body, uploads)

@@ -18,7 +18,7 @@ PERMISSIONS = {
     "staff": "add members, change their roles, unlock, deactivate them",
     "customers": "find a customer's account and unlock it",
     "security_log": "read the security log",
-    "texts": "word every text of the pages and e-mails, preview and publish",
+    "texts": "word every text of the pages and emails, preview and publish",
     "content": "write and publish help-center articles, read the help report",
 }
 

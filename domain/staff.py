@@ -89,7 +89,7 @@ def create(email, name, role, password=None, issue_later=False):
     try:
         address = normalized_email(email or "").lower()
     except EmailNotValidError:
-        raise StaffError(f"{email!r} is not a valid e-mail address") from None
+        raise StaffError(f"{email!r} is not a valid email address") from None
     if issue_later:
         password = None
     elif password is None:
@@ -172,7 +172,7 @@ def _record_success(staff):
 
 
 def unlock(staff, by=None):
-    """Lift a lock (an admin's decision: staff cannot reset by e-mail)."""
+    """Lift a lock (an admin's decision: staff cannot reset by email)."""
     with database.atomic():
         Staff.update(failed_logins=0, locked_at=None).where(Staff.id == staff.id).execute()
         _log_change("staff_unlocked", staff, by)

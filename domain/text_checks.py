@@ -53,7 +53,7 @@ MEANINGS = {
     "name": _l("a person's name"),
     "num": _l("a number"),
     "count": _l("a number (how many)"),
-    "email": _l("an e-mail address"),
+    "email": _l("an email address"),
     "phone": _l("a phone number"),
     "date": _l("a date"),
     "amount": _l("an amount of money"),
@@ -490,7 +490,7 @@ _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 def _glossary_pattern(term):
     """A whole word, with an optional plural s. A hyphen counts as part of
-    the word, so "mail" is not found inside "e-mail"; regex \\b would treat
+    the word, so "mail" is not found inside "email"; regex \\b would treat
     it as a boundary. Case-insensitive, but an acronym written in capitals
     ("VIN") only matches in capitals, not the French word "vin" (wine).
     Accent-sensitive: "e-mail" does not match "é-mail"."""

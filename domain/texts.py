@@ -1,4 +1,4 @@
-"""Marketers' texts: every interface and e-mail text, per variant, worded
+"""Marketers' texts: every interface and email text, per variant, worded
 live without a deploy.
 
 The compiled catalogues (translations/*.po, by developers) stay the

@@ -1,4 +1,4 @@
-"""Random secrets for e-mail links and cookies; only their SHA-256 is stored."""
+"""Random secrets for email links and cookies; only their SHA-256 is stored."""
 import hashlib
 import secrets
 

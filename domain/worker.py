@@ -2,7 +2,7 @@
 production, right after each POST in development. First the requests a
 page only recorded, so that it answers in the same time whatever they
 lead to (a password reset: domain.accounts.answer_reset_requests), then
-the e-mail and text messages that are due (domain.outbox)."""
+the email and text messages that are due (domain.outbox)."""
 from domain import accounts, outbox
 
 

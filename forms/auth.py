@@ -9,9 +9,9 @@ from forms.fields import EMAIL_MAX, PlainText, Required, strip
 
 class LoginForm(FlaskForm):
     # No format check: a typo must get the same answer as a wrong password.
-    email = StringField(_l("E-mail address"), filters=[strip], validators=[
-        Required(_l("Enter your e-mail address.")),
-        PlainText(_l("An e-mail address must be 254 characters or fewer."), EMAIL_MAX)])
+    email = StringField(_l("Email address"), filters=[strip], validators=[
+        Required(_l("Enter your email address.")),
+        PlainText(_l("An email address must be 254 characters or fewer."), EMAIL_MAX)])
     # Not required: an empty password is a wrong one, counted toward the
     # lock and answered alike (else three empty tries cost nothing, and the
     # answer would differ from a wrong password's).

@@ -73,18 +73,18 @@ class MultilineText:
 class EmailAddress:
     def __call__(self, form, field):
         if len(field.data) > EMAIL_MAX:
-            raise StopValidation(_l("An e-mail address must be 254 characters or fewer."))
+            raise StopValidation(_l("An email address must be 254 characters or fewer."))
         try:
             field.data = normalized_email(field.data)
         except EmailNotValidError:
-            raise StopValidation(_l("Enter an e-mail address in the right format, like name@example.com.")) from None
+            raise StopValidation(_l("Enter an email address in the right format, like name@example.com.")) from None
 
 
 PASSWORD_PROBLEMS = {
     "too_short": _l("Your password must be at least %(min)s characters long.", min=passwords.MIN_LENGTH),
     "too_long": _l("Your password must be %(max)s characters or fewer.", max=passwords.MAX_LENGTH),
     "common": _l("This password is too common and easy to guess. Try a few unrelated words instead."),
-    "personal": _l("Your password must not contain your name or your e-mail address."),
+    "personal": _l("Your password must not contain your name or your email address."),
 }
 
 

@@ -142,7 +142,7 @@ class DeviceCodeForm(CodeForm):
 def destination_label(destination):
     if destination.channel == "sms":
         return _l("Text message to %(number)s", number=destination.masked)
-    return _l("E-mail to %(address)s", address=destination.masked)
+    return _l("Email to %(address)s", address=destination.masked)
 
 
 class DestinationForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Forms of the profile. They check the shape of what was typed (an address
-of the market's country, a mobile number the market may text, an e-mail
+of the market's country, a mobile number the market may text, an email
 address); domain.profile applies the change."""
 from babel import Locale
 from babel.lists import format_list
@@ -116,8 +116,8 @@ class PhoneForm(FlaskForm):
 
 
 class EmailForm(FlaskForm):
-    email = StringField(_l("New e-mail address"), filters=[strip], validators=[
-        Required(_l("Enter your new e-mail address.")), EmailAddress()])
+    email = StringField(_l("New email address"), filters=[strip], validators=[
+        Required(_l("Enter your new email address.")), EmailAddress()])
 
     def __init__(self, current_email, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +125,7 @@ class EmailForm(FlaskForm):
 
     def validate_email(self, field):
         if email_key(field.data) == email_key(self.current_email):
-            raise StopValidation(_l("This is already your e-mail address."))
+            raise StopValidation(_l("This is already your email address."))
 
 
 class ConfirmPasswordForm(FlaskForm):

@@ -34,8 +34,8 @@ class NameForm(FlaskForm):
 
 
 class EmailAddressForm(FlaskForm):
-    email = StringField(_l("E-mail address"), filters=[strip], validators=[
-        Required(_l("Enter your e-mail address.")), EmailAddress()])
+    email = StringField(_l("Email address"), filters=[strip], validators=[
+        Required(_l("Enter your email address.")), EmailAddress()])
 
 
 class NewPasswordForm(FlaskForm):

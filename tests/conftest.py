@@ -1,7 +1,7 @@
 """Fixtures, and only fixtures: an app on a database of the test's own (a
 copy of a migrated SQLite file, or the PostgreSQL of TEST_DATABASE_URL
 emptied: tests/support/apps.py), a client, a CLI runner, the outboxes of
-e-mails and text messages, the clock, and a clamd for the scanning tests.
+emails and text messages, the clock, and a clamd for the scanning tests.
 What tests call themselves is in tests/support/."""
 import itertools
 import os

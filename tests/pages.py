@@ -240,7 +240,7 @@ def phone_code_sent(visitor, lang):
 
 
 def email_change_link(visitor, lang):
-    """The confirmation link of a new e-mail address."""
+    """The confirmation link of a new email address."""
     linked(visitor, lang)
     address = new_address()
     visitor.form(f"/{lang}/profile/email", {"email": address})
@@ -248,7 +248,7 @@ def email_change_link(visitor, lang):
 
 
 def opened(link):
-    """A step that opens the e-mail's link (which keeps its token in the
+    """A step that opens the email's link (which keeps its token in the
     session and leads on to the page without it)."""
     def step(visitor, lang):
         visitor.get(link(visitor, lang))
@@ -508,7 +508,7 @@ NOT_PAGES = {"static", "site.theme", "site.healthz",
              "payoff.pdf",              # a PDF: tests/test_payoff_pages.py downloads it
              "staff.qr",                # an SVG image of the setup page: tests/test_staff_auth.py
              "agents.attachment",       # a file: tests/test_agents.py downloads it
-             "texts.email_html"}        # an e-mail's HTML as sent: tests/test_texts.py
+             "texts.email_html"}        # an email's HTML as sent: tests/test_texts.py
 
 
 def get_endpoints(app):

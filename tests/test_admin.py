@@ -190,21 +190,21 @@ def test_a_member_without_a_password_yet_cannot_sign_in(app, admin_client):
 
 @pytest.mark.parametrize("data, field_errors", [
     ({"email": "agent@keyfob.example", "name": "Again", "role": "agent"},
-     ["This e-mail address has a staff account already."]),
+     ["This email address has a staff account already."]),
     ({"email": " AGENT@keyfob.EXAMPLE", "name": "Again", "role": "admin"},
-     ["This e-mail address has a staff account already."]),
+     ["This email address has a staff account already."]),
     ({"email": "not an address", "name": "New", "role": "agent"},
-     ["Enter an e-mail address in the right format, like name@example.com."]),
+     ["Enter an email address in the right format, like name@example.com."]),
     ({"email": "new@keyfob.example", "name": "New", "role": "boss"}, ["Choose a role."]),
     ({"email": "new@keyfob.example", "name": "New"}, ["Choose a role."]),
     ({"email": "", "name": "", "role": ""},
-     ["Enter the member's e-mail address.", "Enter the member's name.", "Choose a role."]),
+     ["Enter the member's email address.", "Enter the member's name.", "Choose a role."]),
     ({"email": "new@keyfob.example", "name": "N" * 101, "role": "agent"},
      ["The name must be 100 characters or fewer."]),
     ({"email": "new@keyfob.example", "name": "Ne\x00w", "role": "agent"},
      ["Remove the special characters from this field."]),
     ({"email": "x" * 300 + "@keyfob.example", "name": "New", "role": "agent"},
-     ["An e-mail address must be 254 characters or fewer."]),
+     ["An email address must be 254 characters or fewer."]),
 ])
 def test_adding_a_member_refuses_bad_values(admin_client, data, field_errors):
     staff_member("agent", email="agent@keyfob.example")
@@ -519,18 +519,18 @@ def test_a_customer_not_locked_has_no_unlock_button(admin_client, client, outbox
 
 @pytest.mark.parametrize("data, field_errors", [
     ({"market": "at", "email": CUSTOMER},
-     ["No customer of this market has this e-mail address. It must be exact."]),
+     ["No customer of this market has this email address. It must be exact."]),
     ({"market": "ca", "email": "ana.silva@example.co"},
-     ["No customer of this market has this e-mail address. It must be exact."]),
+     ["No customer of this market has this email address. It must be exact."]),
     ({"market": "ca", "email": "ana.silva"},
-     ["Enter an e-mail address in the right format, like name@example.com."]),
+     ["Enter an email address in the right format, like name@example.com."]),
     ({"market": "ca", "email": "%"},
-     ["Enter an e-mail address in the right format, like name@example.com."]),
+     ["Enter an email address in the right format, like name@example.com."]),
     ({"market": "", "email": ""},
-     ["Choose the market of the customer's account.", "Enter the customer's e-mail address."]),
+     ["Choose the market of the customer's account.", "Enter the customer's email address."]),
     ({"market": "xx", "email": CUSTOMER}, ["Choose the market of the customer's account."]),
     ({"market": "ca", "email": "a\x00@example.com"},
-     ["Enter an e-mail address in the right format, like name@example.com."]),
+     ["Enter an email address in the right format, like name@example.com."]),
 ])
 def test_finding_a_customer_errors(admin_client, outbox, data, field_errors):
     registered(admin_client.application.test_client(), outbox)

@@ -312,7 +312,7 @@ def test_an_answer_is_stored_leaves_the_wait_and_is_told_by_email_without_its_te
         assert "12.345,67" not in part and "abgebucht" not in part
 
     page = client.get(response.location)
-    assert shown(client, "Your answer is sent. The customer gets an e-mail that there is a new "
+    assert shown(client, "Your answer is sent. The customer gets an email that there is a new "
                          "message.") in text_of(page)
     assert '<p class="text">Ihre Rate wird am 15. abgebucht.\nKontostand: 12.345,67 EUR</p>' \
         in page.get_data(as_text=True)

@@ -67,7 +67,7 @@ def test_good_rows_load_with_their_values(runner, db, tmp_path):
     (dict(birth_date="27/03/1985"), "birth_date must be a date like"),
     (dict(birth_date="2999-01-01"), "birth_date is not a plausible"),
     (dict(phone="12"), "phone is not"),
-    (dict(email="not an address"), "email is not an e-mail address"),
+    (dict(email="not an address"), "email is not an email address"),
     (dict(start_date="2024-02-30"), "start_date must be a date"),
     (dict(term_months="forty"), "term_months must be a whole number"),
     (dict(term_months="0"), "term_months must be between 1 and 120"),

@@ -12,7 +12,7 @@ from models import Customer, LoginSession, Token
 from support.customers import login, open_link, register, registered
 from support.reading import errors, heading, page_without_csrf
 
-REFUSED = ("The e-mail address or password is not right. After 3 wrong tries in a row, "
+REFUSED = ("The email address or password is not right. After 3 wrong tries in a row, "
            "the account is locked for your protection: reset your password to unlock it.")
 
 
@@ -42,8 +42,8 @@ def test_login_ignores_case_and_spaces_of_the_address(client, outbox, typed):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"email": "", "password": "x"}, "Enter your e-mail address."),
-    ({"email": "a" * 300, "password": "x"}, "An e-mail address must be 254 characters or fewer."),
+    ({"email": "", "password": "x"}, "Enter your email address."),
+    ({"email": "a" * 300, "password": "x"}, "An email address must be 254 characters or fewer."),
     ({"email": "a@b.c", "password": "x" * 300}, "Your password must be 256 characters or fewer."),
 ])
 def test_login_form_errors(client, data, message):
@@ -80,7 +80,7 @@ def test_three_wrong_passwords_lock_the_account_until_a_reset(client, outbox, db
     assert len(lock_mails) == 1
     assert lock_mails[0]["Subject"] == "Your MINI Financial Services account is locked"
     assert "/en-ca/forgot-password" in outbox.text(lock_mails[0])
-    # More failures do not send more e-mails.
+    # More failures do not send more emails.
     login(client, password="again wrong")
     assert len([m for m in outbox.messages() if "locked" in m["Subject"]]) == 1
     # The reset unlocks.
@@ -230,7 +230,7 @@ def test_reset_password_is_checked_by_the_policy(client, outbox):
     form = open_link(client, outbox.link(outbox.last(), "/reset-password/"))
     response = client.post(form, data={"password": "silva silva silva"})
     assert response.status_code == 422
-    assert errors(response) == ["Your password must not contain your name or your e-mail address."]
+    assert errors(response) == ["Your password must not contain your name or your email address."]
 
 
 def test_reset_of_a_pending_account_activates_it(client, outbox, db):
@@ -242,7 +242,7 @@ def test_reset_of_a_pending_account_activates_it(client, outbox, db):
 
 
 def test_someone_registering_a_known_address_cannot_take_it_over(client, outbox, db):
-    """The first registrant's password stays; the owner's e-mail offers a reset."""
+    """The first registrant's password stays; the owner's email offers a reset."""
     register(client, password="attacker passphrase 1")
     victim = client.application.test_client()
     register(victim, password="victims own passphrase")

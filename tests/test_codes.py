@@ -75,7 +75,7 @@ def test_code_is_stored_only_as_an_hmac(client, outbox, sms, db):
 
 
 def code_flows(app, client, outbox, sms):
-    """A link code (France) and a device code by e-mail (Canada), each with a
+    """A link code (France) and a device code by email (Canada), each with a
     wrong try before the right one: (the pages served, the two codes)."""
     pages = []
 
@@ -124,7 +124,7 @@ def test_code_is_in_no_log_record(app, client, outbox, sms, db, caplog):
     leaked = [f"{record.name}: {record.getMessage()[:120]}" for record in caplog.records
               if any(contains_code(record.getMessage(), code) for code in sent_codes)]
     # BUG: peewee logs every query with its parameters at DEBUG, and the
-    # INSERT of the outbox message (SMS text, e-mail text and HTML) carries
+    # INSERT of the outbox message (SMS text, email text and HTML) carries
     # the code in clear.
     assert leaked == []
 

@@ -1,5 +1,5 @@
 """Device authorization (domain.devices, views/device.py): in Canada a
-browser shows agreement data only after a code sent by text or e-mail to a
+browser shows agreement data only after a code sent by text or email to a
 destination on file, or with a remembered-device cookie, which spares the
 code but never the password. Devices can be listed and revoked; a password
 reset revokes them all. France asks for no device step."""
@@ -64,7 +64,7 @@ def test_login_with_a_linked_agreement_asks_for_a_code(client, outbox, db):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Text message to (•••) •••-••42" in html
-    assert "E-mail to he•••@example.com" in html
+    assert "Email to he•••@example.com" in html
     assert f'value="sms-{agreement.id}"' in html and f'value="mail-{agreement.id}"' in html
     assert "(613) 555-0142" not in html and "6135550142" not in html and ON_FILE_EMAIL not in html
 

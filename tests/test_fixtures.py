@@ -14,7 +14,7 @@ from support.outboxes import Outbox
 
 
 def dirty(app):
-    """What a test may leave: settings changed, rows, e-mails, a kept page,
+    """What a test may leave: settings changed, rows, emails, a kept page,
     a rotated TOTP key file."""
     client = app.test_client()
     registered(client, Outbox(app.config["MAIL_OUTBOX_DIR"]))

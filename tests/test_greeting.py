@@ -1,5 +1,5 @@
 """Each market addresses its customers as it does (issue 17 item 2):
-Austria and France formally, with title and last name, in e-mails and on the
+Austria and France formally, with title and last name, in emails and on the
 dashboard; North America by first name, titles written "Mr." and "Ms."."""
 import pytest
 

@@ -1,5 +1,5 @@
 """The question box keeps what customers ask, for marketers: the text
-without e-mail addresses and numbers, how many articles answered it, and
+without email addresses and numbers, how many articles answered it, and
 whether the answer helped (once, and only from the visitor who asked)."""
 import pytest
 
@@ -19,7 +19,7 @@ def ask(client, question, lang="en-ca"):
 
 
 @pytest.mark.parametrize("question, kept", [
-    ("My e-mail is ana.silva@example.com, why no link?", "My e-mail is … why no link?"),
+    ("My email is ana.silva@example.com, why no link?", "My email is … why no link?"),
     ("Contract S0123456789 won't link", "Contract … won't link"),
     ("VIN WBA3A5C51CF256985 not accepted", "VIN … not accepted"),
     ("Call me at 514 555-0123 please", "Call me at … please"),

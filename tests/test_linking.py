@@ -526,9 +526,13 @@ def test_a_new_code_before_the_cooldown_is_refused(client, outbox, sms, db, cloc
     clock.set_now(start + timedelta(seconds=20))
     response = client.post("/fr-fr/agreements/link/code/resend")
     assert response.status_code == 429
-    assert problem_of(response) == translated(
-        client.application, "fr_FR",
-        "We sent a code a moment ago. Wait %(num)s seconds before asking for another.", num=40)
+    assert problem_of(response) == ("Nous venons de vous envoyer un code. "
+                                    "Attendez 40 secondes avant d'en demander un autre.")
+    # One second left: the count's plural form, not "1 secondes".
+    clock.set_now(start + timedelta(seconds=59))
+    response = client.post("/fr-fr/agreements/link/code/resend")
+    assert problem_of(response) == ("Nous venons de vous envoyer un code. "
+                                    "Attendez 1 seconde avant d'en demander un autre.")
     assert len(sms.messages()) == 1
     # The contract form posted again within the cooldown sends nothing either.
     again = start_contract(client, agreement)

@@ -1,6 +1,6 @@
 """Each variant names the brand as its market does (issue 17 item 1): the
 Canadian French pages, e-mails and texts say «Services financiers MINI»,
-never "MINI Financial Services", and e-mails come from the brand."""
+never "MINI Financial Services", and emails come from the brand."""
 import email.utils
 
 from domain.clock import utcnow

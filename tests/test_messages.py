@@ -1,7 +1,7 @@
 """The customer's message center (views/messages.py, domain.messages,
 domain.attachments): the inbox, a new message with files checked by their
 content, a thread and its answer, reading as a POST, an agent's answer
-that is told by e-mail without its text, and nobody sees another's
+that is told by email without its text, and nobody sees another's
 thread or files."""
 import html
 import os

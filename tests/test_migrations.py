@@ -79,3 +79,25 @@ def test_every_page_version_trigger_outlives_the_later_migrations(app, db):
                                     "FROM information_schema.triggers")
         wanted = {(table, f"page_version_{table}") for table in tables}
     assert wanted <= set(rows.fetchall())
+
+
+def test_0015_moves_the_marketers_wordings_to_the_renamed_source_texts(app, db):
+    """English writes "email" now: a wording published for the old source
+    text ("e-mail") is found under the new one, and the way back is exact."""
+    from models import TextChange, TextEntry
+    from domain import texts
+    old, new = "Enter your e-mail address.", "Enter your email address."
+    TextEntry.create(locale="fr", key=texts.message_key(old), msgid=old,
+                     published='["Indiquez votre adresse e-mail."]')
+    TextChange.create(locale="fr", key=texts.message_key(old), msgid=old, after='["x"]')
+    TextEntry.create(locale="fr", key=texts.message_key("Name"), msgid="Name", published='["Nom"]')
+    migration = load_migration("0015_english_writes_email")
+    migrator = SchemaMigrator.from_database(database)
+    migration.up(migrator, database)
+    entry = TextEntry.get(TextEntry.msgid == new)
+    assert entry.key == texts.message_key(new)
+    assert texts.row("fr", entry.key).forms == ["Indiquez votre adresse e-mail."]
+    assert TextChange.get().msgid == new and TextChange.get().key == texts.message_key(new)
+    assert TextEntry.get(TextEntry.msgid == "Name").key == texts.message_key("Name")
+    migration.down(migrator, database)
+    assert TextEntry.get(TextEntry.key == texts.message_key(old)).msgid == old

@@ -1,4 +1,4 @@
-"""The outbox: e-mail queued with the change, sent to files or over SMTP,
+"""The outbox: email queued with the change, sent to files or over SMTP,
 kept and retried while the mail server is down, and what a failure leaves in
 the database. SMTP is tested against a real SMTP server (aiosmtpd) on
 loopback, the SMS provider against a real HTTP server."""

@@ -130,7 +130,7 @@ def test_a_change_to_what_a_kept_page_shows_shows_at_once(app, client, outbox, d
         page = text_of(client.get(url))
         assert before is None or before in page
         assert after is None or after not in page
-    with app.test_request_context():        # an agent's answer e-mails the customer
+    with app.test_request_context():        # an agent's answer emails the customer
         change(agreement)
     page = text_of(client.get(url))
     assert before is None or before not in page

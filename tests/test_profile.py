@@ -1,8 +1,8 @@
 """The profile (domain.profile, views/profile.py): address, phone saved only
-once a code sent to it is typed back, e-mail address changed only once a
+once a code sent to it is typed back, email address changed only once a
 link sent to it is opened (the old address told, an address of another
 account answered exactly like a free one), password, language of the
-e-mails; every change asks for the password again 15 minutes after it was
+emails; every change asks for the password again 15 minutes after it was
 last typed, and a wrong one counts towards the lock."""
 import re
 from datetime import timedelta
@@ -35,7 +35,7 @@ def signed_in(client, outbox, lang="en-ca", email=EMAIL):
 
 
 def opened(client, link):
-    """The page an e-mail's confirmation link leads to."""
+    """The page an email's confirmation link leads to."""
     return client.get(open_link(client, link))
 
 
@@ -84,7 +84,7 @@ def test_overview_shows_the_details_with_change_links(client, outbox, db):
     assert page.status_code == 200 and heading(page) == "Your profile"
     html = text(page)
     assert "Ms. Ana Silva" in html and EMAIL in html
-    assert html.count("Not set") == 2           # phone and address
+    assert "<dd>No number given</dd>" in html and "<dd>No address given</dd>" in html
     for path in ("email", "phone", "address", "password", "language"):
         assert f'href="/en-ca/profile/{path}"' in html
     assert ">English<" in html
@@ -163,6 +163,14 @@ def test_austrian_address(client, outbox, db):
                         data={"street": "Ring 1", "postal_code": "1010", "city": "Wien"})
     assert saved.status_code == 303
     assert "1010 Wien" in text(client.get("/de-at/profile"))
+
+
+def test_what_is_missing_agrees_with_what_it_is_in_french(client, outbox, db):
+    """One string per missing detail: French makes it agree with the noun
+    (une adresse indiquée, un numéro indiqué)."""
+    signed_in(client, outbox, lang="fr-fr")
+    html = text(client.get("/fr-fr/profile"))
+    assert "<dd>Aucun numéro indiqué</dd>" in html and "<dd>Aucune adresse indiquée</dd>" in html
 
 
 def boxes(response):
@@ -398,14 +406,14 @@ def test_three_wrong_codes_end_the_code(client, outbox, sms, db):
     assert OneTimeCode.get(OneTimeCode.purpose == "phone").used_at is not None
 
 
-# --- e-mail address ------------------------------------------------------------------
+# --- email address ------------------------------------------------------------------
 
 def test_email_bad_input(client, outbox, db):
     signed_in(client, outbox)
-    cases = [("", "Enter your new e-mail address."),
-             ("not an address", "Enter an e-mail address in the right format, like name@example.com."),
-             ("a" * 250 + "@example.com", "An e-mail address must be 254 characters or fewer."),
-             (" Ana.Silva@Example.com ", "This is already your e-mail address.")]
+    cases = [("", "Enter your new email address."),
+             ("not an address", "Enter an email address in the right format, like name@example.com."),
+             ("a" * 250 + "@example.com", "An email address must be 254 characters or fewer."),
+             (" Ana.Silva@Example.com ", "This is already your email address.")]
     for typed, message in cases:
         response = client.post("/en-ca/profile/email", data={"email": typed})
         assert response.status_code == 422, typed
@@ -417,14 +425,14 @@ def test_email_change_confirmed_from_the_new_address(client, outbox, db):
     signed_in(client, outbox)
     response = client.post("/en-ca/profile/email", data={"email": NEW_EMAIL})
     assert response.status_code == 303 and response.location.endswith("/en-ca/profile/email/sent")
-    assert heading(client.get("/en-ca/profile/email/sent")) == "Check your e-mail"
+    assert heading(client.get("/en-ca/profile/email/sent")) == "Check your email"
 
     confirm = outbox.last(NEW_EMAIL)
-    assert confirm["Subject"] == "Confirm your new e-mail address for MINI Financial Services"
+    assert confirm["Subject"] == "Confirm your new email address for MINI Financial Services"
     assert "expires in 24 hours" in outbox.text(confirm)
-    assert "Confirm my new e-mail address" in outbox.html(confirm)
+    assert "Confirm my new email address" in outbox.html(confirm)
     notice = outbox.last(EMAIL)
-    assert "change of your MINI Financial Services e-mail address" in notice["Subject"]
+    assert "change of your MINI Financial Services email address" in notice["Subject"]
     assert "an•••@example.com" in outbox.text(notice)
     assert NEW_EMAIL not in outbox.text(notice) + outbox.html(notice)
     assert "/confirm/" not in outbox.text(notice)
@@ -434,16 +442,16 @@ def test_email_change_confirmed_from_the_new_address(client, outbox, db):
     assert link.startswith("/en-ca/profile/email/confirm/")
     # Opening the link (a mail filter may) changes nothing: a button does.
     page = opened(client, link)
-    assert page.status_code == 200 and heading(page) == "Confirm your new e-mail address"
+    assert page.status_code == 200 and heading(page) == "Confirm your new email address"
     assert customer(EMAIL).email == EMAIL
     done = confirmed(client, link)
     assert done.status_code == 303 and done.location.endswith("/en-ca/profile/email/changed")
-    assert heading(client.get("/en-ca/profile/email/changed")) == "Your e-mail address is changed"
+    assert heading(client.get("/en-ca/profile/email/changed")) == "Your email address is changed"
     changed = Customer.get_by_id(customer(NEW_EMAIL).id)
     assert (changed.email, changed.email_key) == (NEW_EMAIL, NEW_EMAIL)
 
     told = outbox.last(EMAIL)
-    assert told["Subject"] == "Your MINI Financial Services e-mail address was changed"
+    assert told["Subject"] == "Your MINI Financial Services email address was changed"
     assert "an•••@example.com" in outbox.text(told)
     assert NEW_EMAIL in text(client.get("/en-ca/profile"))
 
@@ -561,7 +569,7 @@ def test_password_change_needs_the_current_password_and_the_policy(client, outbo
         ({"current_password": PASSWORD, "new_password": "password1234"},
          ["This password is too common and easy to guess. Try a few unrelated words instead."]),
         ({"current_password": PASSWORD, "new_password": "ana.silva likes tea"},
-         ["Your password must not contain your name or your e-mail address."]),
+         ["Your password must not contain your name or your email address."]),
         ({"current_password": WRONG_PASSWORD, "new_password": NEW_PASSWORD},
          ["Your current password is not right."]),
     ]
@@ -641,7 +649,7 @@ def test_language_change_leads_to_the_profile_in_it_and_to_e_mails_in_it(client,
     assert customer().locale == "fr_CA"
     page = client.get("/fr-ca/profile")
     assert '<html lang="fr-CA">' in text(page) and ">Français<" in text(page)
-    # E-mails now come in French, whatever the page the change was made on.
+    # Emails now come in French, whatever the page the change was made on.
     client.post("/en-ca/profile/password",
                 data={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     mail = outbox.last(EMAIL)

@@ -1,4 +1,4 @@
-"""Links in e-mails and text messages come from the configured public URL
+"""Links in emails and text messages come from the configured public URL
 (domain.links), never from the request's Host or X-Forwarded-Host; hosts
 the deployment does not serve are refused (TRUSTED_HOSTS)."""
 import re

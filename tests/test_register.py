@@ -74,11 +74,11 @@ def test_market_without_titles_asks_none(client):
 
 
 @pytest.mark.parametrize("address, message", [
-    ("", "Enter your e-mail address."),
-    ("ana", "Enter an e-mail address in the right format, like name@example.com."),
-    ("ana@", "Enter an e-mail address in the right format, like name@example.com."),
-    ("ana@@example.com", "Enter an e-mail address in the right format, like name@example.com."),
-    ("a" * 250 + "@example.com", "An e-mail address must be 254 characters or fewer."),
+    ("", "Enter your email address."),
+    ("ana", "Enter an email address in the right format, like name@example.com."),
+    ("ana@", "Enter an email address in the right format, like name@example.com."),
+    ("ana@@example.com", "Enter an email address in the right format, like name@example.com."),
+    ("a" * 250 + "@example.com", "An email address must be 254 characters or fewer."),
 ])
 def test_email_step_errors(client, address, message):
     start(client)
@@ -94,8 +94,8 @@ def test_email_step_errors(client, address, message):
     ("password1234", "This password is too common and easy to guess. Try a few unrelated words instead."),
     ("aaaaaaaaaaaaaaa", "This password is too common and easy to guess. Try a few unrelated words instead."),
     ("abcdefghijklmnop", "This password is too common and easy to guess. Try a few unrelated words instead."),
-    ("my name is Silva!", "Your password must not contain your name or your e-mail address."),
-    ("ana.silva@example.com", "Your password must not contain your name or your e-mail address."),
+    ("my name is Silva!", "Your password must not contain your name or your email address."),
+    ("ana.silva@example.com", "Your password must not contain your name or your email address."),
 ])
 def test_password_step_errors(client, password, message):
     start(client)
@@ -143,6 +143,18 @@ def test_change_link_returns_to_check_page(client):
                                                                "last_name": "Silva"})
     assert response.location.endswith("/en-ca/register/check")
     assert "Mr. Bo Silva" in client.get("/en-ca/register/check").get_data(as_text=True)
+
+
+def test_each_change_link_is_one_text(client):
+    """A link's words are one string, not "Change" beside a hidden noun:
+    German puts the verb last (Namen ändern)."""
+    start(client, lang="de-at")
+    client.post("/de-at/register/email", data={"email": "ana@example.com"})
+    client.post("/de-at/register/password", data={"password": PASSWORD})
+    html = client.get("/de-at/register/check").get_data(as_text=True)
+    for path, words in (("", "Namen ändern"), ("/email", "E-Mail-Adresse ändern"),
+                        ("/password", "Passwort ändern")):
+        assert f'<a href="/de-at/register{path}?change=1">{words}</a>' in html
 
 
 def test_known_address_gets_the_same_page_and_its_owner_an_email(client, outbox, db):
@@ -220,7 +232,7 @@ def test_thank_you_page_sends_again_after_a_cooldown(client, outbox, db):
     assert len(outbox.messages()) == 1
     RegistrationDraft.update(last_sent_at=utcnow().replace(year=2000)).execute()
     response = client.post("/en-ca/register/sent", follow_redirects=True)
-    assert "We have sent the e-mail again." in response.get_data(as_text=True)
+    assert "We have sent the email again." in response.get_data(as_text=True)
     assert len(outbox.messages()) == 2
     # Both links work until one is used.
     assert activate(client, outbox).status_code == 200

@@ -17,7 +17,7 @@ from support.reading import errors, heading, page_without_csrf
 from support.staff import STAFF_PASSWORD, fresh_code, sign_in, staff_member, staff_signed_in
 from views.shared.guards import staff_required
 
-REFUSED = ("The e-mail address or password is not right. After 5 wrong tries in a row, the "
+REFUSED = ("The email address or password is not right. After 5 wrong tries in a row, the "
            "account is locked: an admin can unlock it.")
 
 
@@ -85,7 +85,7 @@ def test_cli_creates_a_member_and_prints_the_password_once(runner, client, db):
     (["agent@keyfob.example", "--role", "agent", "--name", "Again"], "has a staff account already"),
     (["AGENT@keyfob.example ", "--role", "agent", "--name", "Again"], "has a staff account already"),
     (["new@keyfob.example", "--role", "boss", "--name", "New"], "unknown role 'boss'"),
-    (["not an address", "--role", "agent", "--name", "New"], "is not a valid e-mail address"),
+    (["not an address", "--role", "agent", "--name", "New"], "is not a valid email address"),
     (["new@keyfob.example", "--role", "agent", "--name", " "], "the name must be"),
 ])
 def test_cli_refuses_duplicates_and_bad_values(runner, db, args, message):
@@ -123,7 +123,7 @@ def test_demo_load_makes_one_member_per_role_with_the_demo_secret(runner, client
 # --- password -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data, message", [
-    ({"email": "", "password": "x"}, "Enter your e-mail address."),
+    ({"email": "", "password": "x"}, "Enter your email address."),
     ({"email": "a\x00@b.c", "password": "x"}, "Remove the special characters from this field."),
     ({"email": "a@b.c", "password": "x" * 300}, "Your password must be 256 characters or fewer."),
 ])

@@ -1,4 +1,4 @@
-"""Links with a token (activation, password reset, e-mail confirmation):
+"""Links with a token (activation, password reset, email confirmation):
 only the newest of a kind works, the token never stays in a page's address
 (Referrer-Policy: no-referrer where it is), and asking for a reset does the
 same work whether or not the address has an account."""

@@ -218,7 +218,7 @@ def test_a_text_published_through_one_process_is_served_by_the_other_at_its_next
     assert "Mot de passe perdu\u00a0?" in login_page(visitor)
 
 
-REFUSED = "The e-mail address or password is not right."
+REFUSED = "The email address or password is not right."
 
 
 def sign_in_customer(browser, address, password):
@@ -252,7 +252,7 @@ def test_wrong_passwords_through_both_processes_count_together_and_lock(servers)
     assert Customer.get(Customer.email_key == email_key(address)).last_login_at is None
     database.close()
 
-    # The lock's e-mail went out once, by the process whose request locked the account.
+    # The lock's email went out once, by the process whose request locked the account.
     assert [m["Subject"] for m in Outbox(str(a.mail)).messages(address)] == []
     (locked,) = Outbox(str(b.mail)).messages(address)
     assert "locked" in locked["Subject"]

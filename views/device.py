@@ -1,5 +1,5 @@
 """Device authorization (domain.devices): after linking, and at each sign-in
-from a browser not remembered, a code by text or e-mail before agreement
+from a browser not remembered, a code by text or email before agreement
 data shows; and the list of remembered devices, each can be revoked."""
 from flask import Blueprint, flash, request, session
 from flask_babel import gettext as _

@@ -1,7 +1,7 @@
-"""The customer's profile: address, phone (verified by a code), e-mail
+"""The customer's profile: address, phone (verified by a code), email
 (confirmed at the new address), password, language. Every change needs a
 password typed in the last PROFILE_REAUTH_MINUTES; the confirmation link of
-a new e-mail address works signed out too (it may be opened on another
+a new email address works signed out too (it may be opened on another
 device)."""
 from functools import wraps
 
@@ -97,7 +97,7 @@ def confirm_password():
 
 def locked_out():
     """The password was typed wrong too often: the account is locked (its
-    owner got the e-mail that unlocks it) and this session ends."""
+    owner got the email that unlocks it) and this session ends."""
     sessions.end(current_user.session_key)
     logout_user()
     session.clear()
@@ -211,7 +211,7 @@ def resend():
     return redirect_to("profile.phone_code")
 
 
-# --- e-mail address ------------------------------------------------------------------
+# --- email address ------------------------------------------------------------------
 
 @bp.route("/email", methods=["GET", "POST"])
 @device_required

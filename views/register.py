@@ -1,4 +1,4 @@
-"""Registration, one question a page: name, e-mail, password, check your
+"""Registration, one question a page: name, email, password, check your
 answers; then the thank-you page and the activation link.
 
 The answers wait in a RegistrationDraft row; the session cookie only holds
@@ -153,20 +153,20 @@ def resend():
         return redirect_to("register.name")
     address = _answers(draft)["email"]
     cooldown = current_app.config["RESEND_COOLDOWN_SECONDS"]
-    # One UPDATE decides, so two clicks at once send one e-mail.
+    # One UPDATE decides, so two clicks at once send one email.
     allowed = (RegistrationDraft
                .update(last_sent_at=utcnow())
                .where(RegistrationDraft.id == draft.id,
                       RegistrationDraft.last_sent_at <= utcnow() - timedelta(seconds=cooldown))
                .execute())
     if not allowed:
-        flash(_("We sent the e-mail less than a minute ago. Wait a moment, then try again."), "info")
+        flash(_("We sent the email less than a minute ago. Wait a moment, then try again."), "info")
         return redirect_to("register.sent")
     for verdict in email_rate_limits(address):
         if not verdict.allowed:
             return too_many_requests(verdict)
     accounts.resend_registration_email(chosen_site().market.key, address)
-    flash(_("We have sent the e-mail again."), "success")
+    flash(_("We have sent the email again."), "success")
     return redirect_to("register.sent")
 
 

@@ -28,8 +28,8 @@ def check_role(form, field):
 
 
 class AddMemberForm(FlaskForm):
-    email = StringField(_l("E-mail address"), filters=[strip], validators=[
-        Required(_l("Enter the member's e-mail address.")), EmailAddress()])
+    email = StringField(_l("Email address"), filters=[strip], validators=[
+        Required(_l("Enter the member's email address.")), EmailAddress()])
     name = StringField(_l("Name"), filters=[strip], validators=[
         Required(_l("Enter the member's name.")),
         PlainText(_l("The name must be %(max)s characters or fewer.", max=NAME_MAX), NAME_MAX)])
@@ -55,8 +55,8 @@ def market_choices():
 
 class CustomerSearchForm(FlaskForm):
     market = RadioField(_l("Market of the account"), choices=[], validate_choice=False)
-    email = StringField(_l("The customer's e-mail address"), filters=[strip], validators=[
-        Required(_l("Enter the customer's e-mail address.")), EmailAddress()])
+    email = StringField(_l("The customer's email address"), filters=[strip], validators=[
+        Required(_l("Enter the customer's email address.")), EmailAddress()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

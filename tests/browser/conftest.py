@@ -157,7 +157,7 @@ class Server:
                     topic="payments", password="tulip river lantern 7"):
         """A customer (active, signs in with `password`) with a linked
         agreement, who wrote to customer care, in the server's database:
-        (customer's e-mail, thread id, agreement). Made with the models, as
+        (customer's email, thread id, agreement). Made with the models, as
         domain.messages.open_thread would."""
         from domain.clock import utcnow
         from support.agreements import make_agreement
@@ -194,7 +194,7 @@ class Server:
         """An agent's answer to a thread, through the staff pages: the
         thread's page in the queue and its reply form (domain.queue.reply),
         as an agent's browser sends them. The thread turns unread for the
-        customer, and the server writes the e-mail before it answers.
+        customer, and the server writes the email before it answers.
         One agent per server signs in (password and code) the first time,
         and again should their session have ended."""
         path = f"/staff/queue/{thread_id}"
@@ -290,7 +290,7 @@ def server(tmp_path_factory):
         "KEYFOB_PASSWORD_HASH_TIME_COST": "1",
         "KEYFOB_PASSWORD_HASH_MEMORY_COST": "8192",
         # Every test comes from 127.0.0.1: the per-client limits (30 logins,
-        # 20 e-mails) would count the whole session as one visitor.
+        # 20 emails) would count the whole session as one visitor.
         "KEYFOB_RATE_LIMIT_LOGIN_PER_CLIENT": "[10000, 900]",
         "KEYFOB_RATE_LIMIT_EMAIL_PER_CLIENT": "[10000, 3600]",
         "KEYFOB_LINK_ATTEMPTS_PER_CLIENT": "[10000, 3600]",
@@ -312,7 +312,7 @@ def server(tmp_path_factory):
     try:
         for attempt in range(5):
             port = _free_port()
-            # Links in e-mails lead to this server (domain.links).
+            # Links in emails lead to this server (domain.links).
             env["KEYFOB_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
             server = Server(f"http://127.0.0.1:{port}", tmp, log_path, env)
             process = subprocess.Popen([_flask(), *app, "run", "--host", "127.0.0.1",
@@ -359,10 +359,10 @@ def _listening(process, server):
         time.sleep(0.05)
 
 
-# --- e-mail -------------------------------------------------------------------
+# --- email -------------------------------------------------------------------
 
 class Mailbox:
-    """The e-mails of one recipient in the outbox directory, read in order."""
+    """The emails of one recipient in the outbox directory, read in order."""
 
     def __init__(self, server, address):
         self.server = server
@@ -391,7 +391,7 @@ class Mailbox:
         return found
 
     def next(self, timeout=MAIL_WAIT_SECONDS):
-        """The oldest e-mail to this address not returned before; waits for it."""
+        """The oldest email to this address not returned before; waits for it."""
         deadline = time.monotonic() + timeout
         while True:
             unseen = self._unseen()
@@ -400,20 +400,20 @@ class Mailbox:
                 self.seen.add(path)
                 return message
             if time.monotonic() > deadline:
-                pytest.fail(f"no new e-mail to {self.address} within {timeout} s")
+                pytest.fail(f"no new email to {self.address} within {timeout} s")
             time.sleep(0.05)
 
     def latest(self):
-        """The newest e-mail to this address. (The app writes an e-mail
+        """The newest email to this address. (The app writes an email
         before it answers the request that caused it.)"""
         self.others.clear()
         mine = [message for _path, message in self._unseen()]
-        assert mine, f"no e-mail to {self.address}"
+        assert mine, f"no email to {self.address}"
         return mine[-1]
 
     def assert_empty(self):
         unseen = self._unseen()
-        assert not unseen, f"unexpected e-mail to {self.address}: {[m['Subject'] for _, m in unseen]}"
+        assert not unseen, f"unexpected email to {self.address}: {[m['Subject'] for _, m in unseen]}"
 
     @staticmethod
     def text(message):

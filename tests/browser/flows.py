@@ -21,7 +21,7 @@ def latest_sms(server, number):
 
 
 def latest_mail_code(server, address):
-    """The code in the newest e-mail to `address` (agreements of several
+    """The code in the newest email to `address` (agreements of several
     tests share the address on file)."""
     mailbox = server.mailbox(address)
     return re.search(r"\b(\d{6})\b", mailbox.text(mailbox.latest())).group(1)

@@ -2,7 +2,7 @@
 form and posts the thread's forms, the file included) and off (plain
 forms): a customer in Austria wrote to customer care; an agent signs in
 with a TOTP code, filters the queue, finds the thread, takes it, answers
-with a PDF; the customer is told by an e-mail without the answer's text,
+with a PDF; the customer is told by an email without the answer's text,
 and sees the answer unread."""
 import re
 
@@ -79,7 +79,7 @@ def test_an_agent_finds_takes_and_answers_a_thread_with_a_pdf(new_page, server, 
     row = page.locator("main .queue li", has=page.locator(f'a[href="/staff/queue/{thread_id}"]'))
     expect(row).to_contain_text("Answered, not read by the customer yet")
 
-    # The customer is told by e-mail, without the answer's text.
+    # The customer is told by email, without the answer's text.
     mailbox = server.mailbox(address)
     mail = mailbox.latest()
     assert mailbox.link(mail, f"/de-at/messages/{thread_id}") == \

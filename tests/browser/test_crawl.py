@@ -22,7 +22,7 @@ crawl's visits (conftest.KeptPage: a new browser context a visit cost
 Chromium more than the visit itself).
 
 The steps that lead to a page (signing in, sending a code, opening an
-e-mail's link) go through the browser context's own request API, which
+email's link) go through the browser context's own request API, which
 shares its cookies; the states behind them (a customer, a linked agreement)
 are written into the server's database (tests/pages.py): the flows
 themselves are walked click by click in test_journey.py and the focused

@@ -61,7 +61,7 @@ def test_register_activate_sign_in_lock_out_and_reset(new_page, server, csp_watc
     mailbox = server.mailbox(unique_email)
     html = page.locator("html")
 
-    # --- registration: name, e-mail, password, check -----------------------
+    # --- registration: name, email, password, check -----------------------
     response = page.goto(f"/{lang}/register")
     assert response.status == 200
     expect(html).to_have_attribute("lang", HTML_LANG[lang])
@@ -94,7 +94,7 @@ def test_register_activate_sign_in_lock_out_and_reset(new_page, server, csp_watc
     main_button(page).click()
     expect(page).to_have_url(path_is(server, f"/{lang}/register/sent"))
     expect(page.locator("main")).to_contain_text(unique_email)
-    # The "send the e-mail again" button.
+    # The "send the email again" button.
     expect(page.locator("main form button")).to_have_count(1)
     expect(html).to_have_attribute("lang", HTML_LANG[lang])
 
@@ -170,9 +170,9 @@ def test_register_activate_sign_in_lock_out_and_reset(new_page, server, csp_watc
     if lang == "en-ca":
         assert locked["Subject"].endswith("locked")
     forgot_link = mailbox.link(locked, rf"/{lang}/forgot-password")
-    mailbox.assert_empty()     # one e-mail for the lock, none for the refusals
+    mailbox.assert_empty()     # one email for the lock, none for the refusals
 
-    # --- reset the password from the lock e-mail ---------------------------
+    # --- reset the password from the lock email ---------------------------
     page.goto(forgot_link)
     expect(page).to_have_url(path_is(server, f"/{lang}/forgot-password"))
     expect(html).to_have_attribute("lang", HTML_LANG[lang])

@@ -1,7 +1,7 @@
 """Linking an agreement and authorizing the device, click by click, with
 JavaScript on (htmx swaps the steps) and off (plain forms): Canada by
 identity in English and Canadian French, France by contract number and the
-SMS code read from the outbox; the device by text and by e-mail; a
+SMS code read from the outbox; the device by text and by email; a
 remembered device skips the code at the next sign-in, a forgotten one is
 asked again."""
 import re
@@ -49,7 +49,7 @@ def test_canada_links_by_identity_and_remembers_the_device(new_page, server, csp
     sign_in(page, lang, address)
     expect(page).to_have_url(path_is(server, f"/{lang}/account"))
 
-    # ...until it is forgotten: then a code again, by e-mail this time.
+    # ...until it is forgotten: then a code again, by email this time.
     page.goto(f"/{lang}/account/devices")
     page.locator("main form button").click()
     expect(page.locator("main .cards")).to_have_count(0)

@@ -2,7 +2,7 @@
 form with its file, and marks the answer read as the page shows) and off
 (plain multipart forms, a button to mark it read), in Canada and France:
 a message with a PDF, the confirmation, the thread; customer care answers;
-the header counts it, an e-mail without its text says so; the customer
+the header counts it, an email without its text says so; the customer
 reads it and answers."""
 import re
 
@@ -65,7 +65,7 @@ def test_write_with_a_file_get_an_answer_read_it_and_answer(new_page, server, cs
         assert f.read() == PDF
     expect(header_link(page, lang)).not_to_contain_text("(")
 
-    # Customer care answers: the header counts it, an e-mail says so.
+    # Customer care answers: the header counts it, an email says so.
     server.staff_reply(thread_id, ANSWER)
     page.goto(f"/{lang}/messages")
     expect(header_link(page, lang)).to_contain_text("(1)")

@@ -1,8 +1,8 @@
 """The profile, click by click, with JavaScript on (htmx swaps the forms)
 and off (plain forms), in Canada (English) and Austria (German): a phone
-number saved with the code read from the SMS outbox, a new e-mail address
+number saved with the code read from the SMS outbox, a new email address
 confirmed with the link read from the mail outbox, then a sign-in with it;
-in Canada the language of the e-mails changed to French."""
+in Canada the language of the emails changed to French."""
 import pytest
 from playwright.sync_api import expect
 
@@ -49,7 +49,7 @@ def test_phone_and_e_mail_changed_then_sign_in_with_the_new_address(
     expect(page.locator("main dl.summary")).to_contain_text("47")
     expect(html).to_have_attribute("lang", HTML_LANG[lang])
 
-    # --- e-mail: the link comes to the new address, the old one is told -----
+    # --- email: the link comes to the new address, the old one is told -----
     old_mailbox = server.mailbox(address)      # empty: the account was made in the database
     page.locator(f'main a[href="/{lang}/profile/email"]').click()
     expect(page).to_have_url(path_is(server, f"/{lang}/profile/email"))
@@ -67,7 +67,7 @@ def test_phone_and_e_mail_changed_then_sign_in_with_the_new_address(
     expect(html).to_have_attribute("lang", HTML_LANG[lang])
     submit(page)
     expect(page).to_have_url(path_is(server, f"/{lang}/profile/email/changed"))
-    old_mailbox.link(old_mailbox.next(), rf"/{lang}/login")       # "your e-mail was changed"
+    old_mailbox.link(old_mailbox.next(), rf"/{lang}/login")       # "your email was changed"
     new_mailbox.assert_empty()
 
     # --- sign in with the new address ----------------------------------------
@@ -78,7 +78,7 @@ def test_phone_and_e_mail_changed_then_sign_in_with_the_new_address(
     page.goto(f"/{lang}/profile")
     expect(page.locator("main dl.summary")).to_contain_text(unique_email)
 
-    # --- in Canada, the e-mails in French from now on ------------------------
+    # --- in Canada, the emails in French from now on ------------------------
     if lang == "en-ca":
         page.locator('main a[href="/en-ca/profile/language"]').click()
         expect(page).to_have_url(path_is(server, "/en-ca/profile/language"))

@@ -40,7 +40,7 @@ def test_admin_sets_up_the_app_and_signs_in_with_codes(new_page, server, csp_wat
 
     # A wrong password first: the one answer for every refusal.
     type_password(page, email, "not the password at all")
-    expect(page.locator(".error-summary")).to_contain_text("e-mail address or password is not right")
+    expect(page.locator(".error-summary")).to_contain_text("email address or password is not right")
 
     # --- the first sign-in sets the app up ------------------------------------------------
     type_password(page, email, password)

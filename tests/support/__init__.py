@@ -8,7 +8,7 @@
     agreements    agreements and their payments, made in the database
     threads       a customer's message thread, as customer care's queue shows it
     help_articles help-center articles in three languages
-    outboxes      the e-mails and text messages the app wrote (Outbox, SmsOutbox)
+    outboxes      the emails and text messages the app wrote (Outbox, SmsOutbox)
     reading       what a page says: errors, heading, text_of, tr, shown,
                   page_without_csrf
     queries       counted_queries(): the SQL run meanwhile

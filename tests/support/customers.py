@@ -35,7 +35,7 @@ def registered(client, outbox, lang="en-ca", email="ana.silva@example.com", **kw
 
 
 def open_link(client, link):
-    """Open an e-mail's link with a token: it answers 303 to the page
+    """Open an email's link with a token: it answers 303 to the page
     without the token in its address (kept in the session); that page's URL."""
     response = client.get(link)
     assert response.status_code == 303, response.status_code

@@ -1,4 +1,4 @@
-"""The e-mails and text messages the app wrote to its outbox directories
+"""The emails and text messages the app wrote to its outbox directories
 (the `outbox` and `sms` fixtures give them for the test's app)."""
 import email
 import email.policy
@@ -8,7 +8,7 @@ import re
 
 
 class Outbox:
-    """The e-mails the app wrote to MAIL_OUTBOX_DIR, oldest first."""
+    """The emails the app wrote to MAIL_OUTBOX_DIR, oldest first."""
 
     def __init__(self, directory):
         self.directory = directory
@@ -24,7 +24,7 @@ class Outbox:
 
     def last(self, to=None):
         messages = self.messages(to)
-        assert messages, f"no e-mail to {to}"
+        assert messages, f"no email to {to}"
         return messages[-1]
 
     @staticmethod

@@ -19,8 +19,9 @@ def code_refused(refusal, form, template, **context):
     if refusal.reason == "limit":
         return too_many_requests(Verdict(False, refusal.retry_after))
     if refusal.reason == "cooldown":
-        problem = _("We sent a code a moment ago. Wait %(num)s seconds before asking for another.",
-                    num=refusal.retry_after)
+        problem = ngettext("We sent a code a moment ago. Wait %(num)s second before asking for another.",
+                           "We sent a code a moment ago. Wait %(num)s seconds before asking for another.",
+                           refusal.retry_after)
         status = 429
     else:
         problem = _("We cannot send a text message to this number. Call us and we will help you.")

@@ -48,7 +48,7 @@ def load_customer(session_key):
 
 
 def send_outbox(response):
-    # Only POSTs queue e-mail; by now their transaction has committed.
+    # Only POSTs queue email; by now their transaction has committed.
     if current_app.config["OUTBOX_SEND_AFTER_REQUEST"] and request.method == "POST":
         worker.run_once()
     return response
@@ -59,7 +59,7 @@ def security_headers(response):
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     # same-origin, not no-referrer: Flask-WTF checks the Referer of a POST
-    # over HTTPS. An address carrying a token (an e-mail's link) sends none;
+    # over HTTPS. An address carrying a token (an email's link) sends none;
     # its forms live at a token-free address (views.shared.link_tokens).
     token_in_url = request.view_args is not None and "token" in request.view_args
     headers["Referrer-Policy"] = "no-referrer" if token_in_url else "same-origin"

@@ -21,7 +21,7 @@ def rate_limited(name, subject, config_key):
 
 
 def email_rate_limits(address):
-    """Count a request that sends an e-mail, per address and per client;
+    """Count a request that sends an email, per address and per client;
     every limit is counted, even when the first already refuses."""
     return [rate_limited("email-address", email_key(address), "RATE_LIMIT_EMAIL_PER_ADDRESS"),
             rate_limited("email-client", client_address(), "RATE_LIMIT_EMAIL_PER_CLIENT")]

@@ -1,4 +1,4 @@
-"""A link's token (reset, e-mail confirmation) moves from the URL into the
+"""A link's token (reset, email confirmation) moves from the URL into the
 session at its first use, then a 303 leads to the same page without it:
 the page a person sees, and whatever it links or loads, never carries the
 token in its address (no Referer, history or screenshot gives it away)."""

@@ -54,7 +54,7 @@ def staff():
         try:
             member = admin.add_member(form.email.data, form.name.data, form.role.data, by=g.staff)
         except staff_accounts.AddressTaken:
-            form.email.errors.append(_("This e-mail address has a staff account already."))
+            form.email.errors.append(_("This email address has a staff account already."))
         else:
             return redirect_to("admin.created", staff_id=member.id)
     return page("staff/admin/staff.html", form=form, members=staff_accounts.members(),
@@ -182,7 +182,7 @@ def customers():
     if form.validate_on_submit():
         found = admin.customer_by_address(form.market.data, form.email.data)
         if found is None:
-            form.email.errors.append(_("No customer of this market has this e-mail address. "
+            form.email.errors.append(_("No customer of this market has this email address. "
                                        "It must be exact."))
     return page("staff/admin/customers.html", form=form, found=found, problem=None,
                 status=form_status(form))

@@ -142,7 +142,7 @@ def reply(thread_id):
     form = AgentReplyForm(sender={"staff": g.staff.id})
     if form.validate_on_submit():
         queue.reply(g.staff, thread, form.body.data, form.uploads)
-        flash(_("Your answer is sent. The customer gets an e-mail that there is a new message."),
+        flash(_("Your answer is sent. The customer gets an email that there is a new message."),
               "success")
         return redirect_to("agents.thread", thread_id=thread.id)
     return show(thread, reply_form=form, status=form_status(form))

@@ -39,11 +39,11 @@ SECTIONS = [
     ("staff", "admin.staff", _l("Staff and roles"),
      _l("Add staff members, change their roles, unlock or deactivate them.")),
     ("customers", "admin.customers", _l("Customer accounts"),
-     _l("Find a customer's account by e-mail address and unlock it.")),
+     _l("Find a customer's account by email address and unlock it.")),
     ("security_log", "admin.security_log", _l("Security log"),
      _l("Sign-ins, lockouts and refusals, of customers and staff.")),
     ("texts", "texts.index", _l("Texts"),
-     _l("Every text of the pages and e-mails, in every language variant: word it, preview it, publish it.")),
+     _l("Every text of the pages and emails, in every language variant: word it, preview it, publish it.")),
     ("content", "content.home", _l("Content"),
      _l("Help-center articles in every language, and what readers ask and find.")),
 ]

@@ -1,7 +1,7 @@
-"""The marketers' text editor: every text of the pages and e-mails, per
+"""The marketers' text editor: every text of the pages and emails, per
 variant, with search and filters; a draft seen by its author on the real
 pages in preview mode; publishing (live on every server process by its
-next request); the history, with revert; e-mails previewed with sample
+next request); the history, with revert; emails previewed with sample
 data. The rules are domain.texts' and domain.text_checks'. For the roles
 with the "texts" permission (domain.roles, the marketers)."""
 from types import SimpleNamespace
@@ -49,7 +49,7 @@ ORIGIN_LABELS = {
     "missing": _l("Missing: the original shows"),
 }
 
-# The e-mails and the sample values they are previewed with.
+# The emails and the sample values they are previewed with.
 EMAILS = ("activation", "existing_account", "locked", "reset", "password_changed", "code",
           "email_change_confirm", "email_change_notice", "email_changed", "new_message")
 SAMPLE = dict(customer=SimpleNamespace(first_name="Camille", last_name="Roy", title="ms"),
@@ -227,7 +227,7 @@ def revert(change_id):
 
 
 def email_site(variant):
-    """A site to draw an e-mail of `variant` with: its own, or one of its language."""
+    """A site to draw an email of `variant` with: its own, or one of its language."""
     code = variant.lower().replace("_", "-")
     return SITES.get(code) or next(site for site in SITES.values()
                                    if site.locale.split("_")[0] == variant.split("_")[0])
