@@ -85,6 +85,9 @@ def test_code_by_sms_then_account_without_remembering(client, outbox, sms, db):
     code = sms_code(sms)
     page = client.get("/en-ca/device/code").get_data(as_text=True)
     assert "(•••) •••-••42" in page and code not in page
+    # The button says what it does (seed 003), and the time is counted.
+    assert "<button>Authorize this device</button>" in page
+    assert "The code works for 10 minutes." in page
 
     response = client.post("/en-ca/device/code", data={"code": code, "remember": "no"})
     assert response.status_code == 303

@@ -385,6 +385,23 @@ def test_contract_number_in_the_wrong_format(client, outbox, sms, db):
     assert sms.messages() == []
 
 
+def test_business_customers_are_told_before_they_type(client, outbox, db):
+    """Seed 003: France keeps business agreements offline, and says so on
+    the form; a market that links them (Canada) does not."""
+    signed_in(client, outbox, lang="fr-fr")
+    notice = translated(
+        client.application, "fr_FR",
+        "Agreements of business customers cannot be managed online. Call us at %(phone)s and "
+        "we will help you.", phone="01 55 50 01 42")
+    # (translated() reads the no-break space before « : » as a space.)
+    page = client.get(FR_LINK).get_data(as_text=True).replace("\xa0", " ")
+    assert f'<p class="notice">{notice}</p>' in page
+    assert page.index(notice) < page.index('name="contract_number"')
+    other = client.application.test_client()
+    signed_in(other, outbox, lang="en-ca", email="bo@example.com")
+    assert "business customers" not in other.get("/en-ca/agreements/link").get_data(as_text=True)
+
+
 def test_business_agreement_is_refused_with_the_support_phone(client, outbox, sms, db):
     signed_in(client, outbox, lang="fr-fr")
     agreement = make_agreement("fr", business=True)
@@ -424,6 +441,9 @@ def test_right_contract_sends_a_code_to_the_phone_on_file_and_links(client, outb
     page = client.get("/fr-fr/agreements/link/code")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
+    # Seed 003: check the number is current and the phone has signal.
+    assert ("vérifiez que votre téléphone est allumé et qu'il capte le réseau. Si ce numéro "
+            "n'est plus le vôtre, appelez-nous au 01 55 50 01 42.") in html
     assert "•• •• •• •• 42" in html
     assert "06 12 34 56 42" not in html and "612345642" not in html
     assert code not in html
@@ -436,6 +456,9 @@ def test_right_contract_sends_a_code_to_the_phone_on_file_and_links(client, outb
     page = client.get("/fr-fr/agreements/link/done")
     assert page.status_code == 200
     assert agreement.contract_number in page.get_data(as_text=True)
+    # The done page leads to the new agreement itself («Voir mon contrat»).
+    assert (f'<a href="/fr-fr/agreements/{agreement.id}">Voir le contrat n° {agreement.contract_number}</a>'
+            in page.get_data(as_text=True))
     assert client.get("/fr-fr/account").status_code == 200
 
 
