@@ -215,6 +215,27 @@ def search(market, locale, query, page=1, per_page=10, any_word=False):
     return results, total, math.ceil(total / per_page)
 
 
+EXCERPT_WORDS = 20
+
+
+def excerpt(body):
+    """The first EXCERPT_WORDS words of an article, without Markdown marks,
+    as plain text (the template escapes it)."""
+    words = MARKDOWN.sub(r"\1", body).split()
+    text = " ".join(words[:EXCERPT_WORDS])
+    return text + " …" if len(words) > EXCERPT_WORDS else text
+
+
+# A word as split by spaces, around its letters: ("«", "mot", "»,").
+AROUND_WORD = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
+
+
+def _marked(token):
+    """The token with its letters in <mark>, not the punctuation after them."""
+    before, word, after = AROUND_WORD.match(token).groups()
+    return escape(before) + Markup("<mark>%s</mark>") % word + escape(after)
+
+
 def snippet(body, terms, language):
     """About SNIPPET_WORDS words of `body` around the first word matching
     one of `terms` (stems), those words in <mark>, everything escaped."""
@@ -227,7 +248,7 @@ def snippet(body, terms, language):
     hits = [i for i, word in enumerate(words) if matches(word)]
     start = max(0, hits[0] - SNIPPET_WORDS // 3) if hits else 0
     shown = words[start:start + SNIPPET_WORDS]
-    parts = [Markup("<mark>%s</mark>") % word if matches(word) else escape(word) for word in shown]
+    parts = [_marked(word) if matches(word) else escape(word) for word in shown]
     text = Markup(" ").join(parts)
     if start > 0:
         text = Markup("… ") + text

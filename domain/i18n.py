@@ -103,6 +103,14 @@ def _template_translations():
         return get_translations()
 
 
+def _counted(text, num):
+    """A plural form with its count as the page's language writes numbers
+    ("1,234", «1 234», "1.234"): Jinja's ngettext would put the bare int."""
+    if isinstance(num, int) and "%(num)s" in text:
+        return text.replace("%(num)s", flask_babel.format_decimal(num))
+    return text
+
+
 class LayeredBabel(Babel):
     @cached_property
     def domain_instance(self):
@@ -112,7 +120,7 @@ class LayeredBabel(Babel):
         super().init_app(app, *args, **kwargs)
         app.jinja_env.install_gettext_callables(
             gettext=lambda s: _template_translations().ugettext(s),
-            ngettext=lambda s, p, n: _template_translations().ungettext(s, p, n),
+            ngettext=lambda s, p, n: _counted(_template_translations().ungettext(s, p, n), n),
             newstyle=True,
             pgettext=lambda c, s: _template_translations().upgettext(c, s),
             npgettext=lambda c, s, p, n: _template_translations().unpgettext(c, s, p, n))

@@ -164,6 +164,24 @@ def test_a_useless_search_suggests_topics_and_articles(client, db, query):
     assert 'href="/en-ca/help/articles/popular"' in page
 
 
+def test_the_most_read_articles_show_an_excerpt_and_their_reads(client, db):
+    """Seed 004: a recommended article says what it is about and how many
+    read it, not only its title."""
+    body = "**Forgot** your password? Choose *Forgot your password* on the sign-in page, " + "then more " * 20
+    make_help_article("ca", key="popular", views=1234,
+                      versions={"en": ("Forgotten password", body)})
+    page = text(client.get("/en-ca/help"))
+    assert ('<p>Forgot your password? Choose Forgot your password on the sign-in page, then more then '
+            'more then more then more then …</p>') in page
+    # The count as each language writes numbers (issue 17, item 5).
+    assert '<p class="hint">Read 1,234 times</p>' in page
+    assert "Consulté 1\xa0234 fois" in text(client.get("/fr-ca/help"))   # CLDR fr_CA: a no-break space
+
+
+def test_the_question_box_stops_at_the_limit_the_server_checks(client, db):
+    assert 'maxlength="200"' in text(client.get("/en-ca/help/ask"))
+
+
 def test_a_search_over_200_characters_is_a_clear_error(client, db):
     response = client.get("/en-ca/help/search?q=" + "x" * 201)
     assert response.status_code == 422

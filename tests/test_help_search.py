@@ -120,6 +120,14 @@ def test_snippets_mark_the_words_found_and_escape_the_rest(app, db):
     assert str(result.snippet) == "Vous avez <mark>oublié</mark> &lt;b&gt;tout&lt;/b&gt;."
 
 
+def test_a_found_word_is_marked_without_the_punctuation_around_it(app, db):
+    """Seed 004: the highlight is the word, not the comma after it."""
+    make_article("us", "punct", {"en": ("Punct", 'Change your "password", then sign in: password.')})
+    [result], _, _ = help.search(MARKETS["us"], "en_US", "password")
+    assert str(result.snippet) == (
+        'Change your &#34;<mark>password</mark>&#34;, then sign in: <mark>password</mark>.')
+
+
 def test_a_long_body_is_cut_around_the_first_match(app, db):
     body = " ".join(["filler"] * 100 + ["password"] + ["filler"] * 100)
     make_article("us", "long", {"en": ("Long", body)})

@@ -164,7 +164,7 @@ def ask():
         session[ASKED] = (session.get(ASKED, []) + [question.id])[-ASKED_KEPT:]
         return render_page("help/answer.html", form=form, results=results,
                            question=question)
-    return render_page("help/ask.html", form=form, status=form_status(form))
+    return render_page("help/ask.html", form=form, question_max=help.MAX_QUERY, status=form_status(form))
 
 
 @bp.route("/ask/<id:question_id>/helped", methods=["POST"])

@@ -10,6 +10,7 @@ from flask_babel import format_currency, format_date, format_time
 from flask_login import current_user
 
 from domain import greeting, links, messages
+from domain.help import excerpt as help_excerpt
 from domain.i18n import format_day
 from forms.help import category_name
 from forms.register import TITLE_LABELS
@@ -31,6 +32,7 @@ def init_app(app):
     app.jinja_env.globals["salutation"] = greeting.salutation
     app.jinja_env.globals["addressee"] = greeting.addressee
     app.jinja_env.globals["help_category_name"] = category_name
+    app.jinja_env.globals["help_excerpt"] = help_excerpt
     app.context_processor(template_globals)
     app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
 
