@@ -25,12 +25,15 @@ def hyphenated(text):
 
 
 def rename(db, table, spell):
+    # Values as parameters (db.param: ? or %s), so that PostgreSQL's driver
+    # reads no "%" of a pattern as a placeholder.
+    p = db.param
     rows = db.execute_sql(f"SELECT id, msgid, msgid_plural FROM {table} "
-                          "WHERE msgid LIKE '%mail%' OR msgid_plural LIKE '%mail%'").fetchall()
+                          f"WHERE msgid LIKE {p} OR msgid_plural LIKE {p}", ("%mail%", "%mail%")).fetchall()
     for row_id, msgid, plural in rows:
         new_id, new_plural = spell(msgid), spell(plural)
-        db.execute_sql(f"UPDATE {table} SET msgid = %s, msgid_plural = %s, key = %s WHERE id = %s"
-                       .replace("%s", db.param), (new_id, new_plural, message_key(new_id, new_plural), row_id))
+        db.execute_sql(f"UPDATE {table} SET msgid = {p}, msgid_plural = {p}, key = {p} WHERE id = {p}",
+                       (new_id, new_plural, message_key(new_id, new_plural), row_id))
 
 
 def up(migrator, db):
