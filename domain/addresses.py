@@ -40,10 +40,11 @@ class AddressRules:
             return text
         if not re.fullmatch(self.postal_code, text):
             return None
-        # Canada's six characters go in two groups of three.
-        compact = text.replace(" ", "")
-        if len(compact) == 6 and " " in self.postal_code_example:
-            return f"{compact[:3]} {compact[3:]}"
+        # Spaced as the market's example is ("K1A 0B1": three and three).
+        compact, example = text.replace(" ", ""), self.postal_code_example
+        if " " in example and len(compact) == len(example.replace(" ", "")):
+            cut = example.index(" ")
+            return f"{compact[:cut]} {compact[cut:]}"
         return text
 
     def second_line(self, city, region, postal_code):
