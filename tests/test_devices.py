@@ -274,6 +274,9 @@ def test_three_wrong_codes_end_the_session(client, outbox, sms, db):
     first = client.post("/en-ca/device/code", data={"code": wrong(code), "remember": "no"})
     assert first.status_code == 422
     assert "This code is not right. You have 2 tries left." in first.get_data(as_text=True)
+    # The box comes back empty for the next try (seed 003), not with the wrong code.
+    assert wrong(code) not in first.get_data(as_text=True)
+    assert '<input id="code" name="code" type="text" autocomplete="one-time-code"' in first.get_data(as_text=True)
     second = client.post("/en-ca/device/code", data={"code": wrong(code), "remember": "no"})
     assert "This code is not right. You have 1 try left." in second.get_data(as_text=True)
     third = client.post("/en-ca/device/code", data={"code": wrong(code), "remember": "no"})
