@@ -42,9 +42,12 @@ class Check(Enum):
 
 @dataclass
 class Refused(Exception):
-    """A code could not be sent: `reason` is country, cooldown or limit."""
+    """A code could not be sent: `reason` is country, cooldown or limit.
+    On a cooldown, `code_id` is the open code sent to the same place a
+    moment ago, which the customer can type (from another browser too)."""
     reason: str
     retry_after: int = 0
+    code_id: int = None
 
 
 def _lifetime():
@@ -164,7 +167,7 @@ def resend(row, locale, client):
     cooldown = timedelta(seconds=current_app.config["CODE_RESEND_COOLDOWN_SECONDS"])
     if row.last_sent_at > now - cooldown:
         wait = row.last_sent_at + cooldown - now
-        raise Refused("cooldown", max(1, int(wait.total_seconds())))
+        raise Refused("cooldown", max(1, int(wait.total_seconds())), code_id=row.id)
     _check_send_limits(row.customer, row.agreement, client)
     code = _new_code()
     with database.atomic():
@@ -177,7 +180,7 @@ def resend(row, locale, client):
                           OneTimeCode.last_sent_at <= now - cooldown)
                    .execute())
         if not changed:     # a parallel request sent one a moment ago
-            raise Refused("cooldown", int(cooldown.total_seconds()))
+            raise Refused("cooldown", int(cooldown.total_seconds()), code_id=row.id)
         _deliver(row, code, locale)
     return OneTimeCode.get_by_id(row.id)
 

@@ -266,6 +266,28 @@ def test_customer_cannot_revoke_another_customers_device(app, client, outbox, sm
 
 # --- wrong codes -----------------------------------------------------------------------------
 
+def test_a_second_browser_types_the_code_sent_a_moment_ago(app, client, outbox, sms, db):
+    """The code went to the phone from the laptop's page; within the minute
+    the customer signs in on the phone: its device page takes that code,
+    with a box, instead of "wait 57 seconds"."""
+    agreement = customer_with_agreement(client, outbox)
+    login(client)
+    client.post("/en-ca/device", data={"destination": f"sms-{agreement.id}"})
+    code = sms_code(sms)
+    phone = app.test_client()
+    login(phone)
+    taken = phone.post("/en-ca/device", data={"destination": f"sms-{agreement.id}"})
+    assert taken.status_code == 303 and taken.location.endswith("/en-ca/device/code")
+    page = phone.get("/en-ca/device/code").get_data(as_text=True)
+    assert "We sent you a code a moment ago: type the code from that message." in page
+    assert 'name="code"' in page and len(sms.messages()) == 1
+    done = phone.post("/en-ca/device/code", data={"code": code, "remember": "no"})
+    assert done.status_code == 303 and done.location.endswith("/en-ca/account")
+    # The code is used: the first browser's page asks for a new one.
+    again = client.post("/en-ca/device/code", data={"code": code, "remember": "no"})
+    assert again.status_code == 303 and again.location.endswith("/en-ca/device")
+
+
 def test_three_wrong_codes_end_the_session(client, outbox, sms, db):
     agreement = customer_with_agreement(client, outbox)
     login(client)

@@ -557,10 +557,31 @@ def test_a_new_code_before_the_cooldown_is_refused(client, outbox, sms, db, cloc
     assert problem_of(response) == ("Nous venons de vous envoyer un code. "
                                     "Attendez 1 seconde avant d'en demander un autre.")
     assert len(sms.messages()) == 1
-    # The contract form posted again within the cooldown sends nothing either.
+    # The contract form posted again within the cooldown sends nothing, and
+    # leads to the code page for the code sent a moment ago.
     again = start_contract(client, agreement)
-    assert again.status_code == 429
+    assert again.status_code == 303 and again.location.endswith("/fr-fr/agreements/link/code")
     assert len(sms.messages()) == 1
+
+
+def test_a_second_browser_types_the_code_sent_a_moment_ago(app, client, outbox, sms, db):
+    """Seed expectations: the customer asked for the code on the laptop,
+    then opens the portal on the phone within the minute: the phone's page
+    takes the same code, with a box to type it, not a wait."""
+    signed_in(client, outbox, lang="fr-fr")
+    agreement = make_agreement("fr")
+    start_contract(client, agreement)
+    code = sms.last_code()
+    phone = app.test_client()
+    assert login(phone, lang="fr-fr").status_code == 303
+    taken = start_contract(phone, agreement)
+    assert taken.status_code == 303 and taken.location.endswith("/fr-fr/agreements/link/code")
+    page = phone.get("/fr-fr/agreements/link/code").get_data(as_text=True)
+    assert "Nous vous avons envoyé un code il y a un instant" in page and 'name="code"' in page
+    assert len(sms.messages()) == 1
+    done = phone.post("/fr-fr/agreements/link/code", data={"code": code})
+    assert done.status_code == 303 and done.location.endswith("/fr-fr/agreements/link/done")
+    assert fresh(agreement).customer.email == "ana.silva@example.com"
 
 
 @pytest.mark.parametrize("after, links", [

@@ -11,7 +11,7 @@ from domain.security_log import log_event
 from forms.auth import ButtonForm
 from forms.link import DestinationForm, DeviceCodeForm
 from views.shared.answers import form_status, redirect_to, render_page
-from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.code_pages import code_problem, code_refused, send_again_form, the_code_sent_a_moment_ago
 from views.shared.cookies import set_cookie
 from views.shared.guards import AFTER_DEVICE, device_required
 from views.shared.limits import client_address
@@ -40,7 +40,8 @@ def choose():
             row = codes.send("device", current_user, destination.channel, destination.address,
                              current_locale(), client_address())
         except codes.Refused as refusal:
-            return code_refused(refusal, form, "device/choose.html", options=options)
+            return (the_code_sent_a_moment_ago(refusal, DEVICE_CODE, "device.code")
+                    or code_refused(refusal, form, "device/choose.html", options=options))
         session[DEVICE_CODE] = row.id
         return redirect_to("device.code")
     return render_page("device/choose.html", form=form, options=options, problem=None,

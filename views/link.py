@@ -15,7 +15,7 @@ from forms.auth import ButtonForm
 from forms.link import CodeForm, ContractForm, CustomerNumberForm, IdentityForm
 from models import Agreement
 from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
-from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.code_pages import code_problem, code_refused, send_again_form, the_code_sent_a_moment_ago
 from views.shared.guards import device_required
 from views.shared.limits import client_address
 from views.shared.sites import chosen_site, current_locale
@@ -108,7 +108,8 @@ def contract():
             row = codes.send("link", current_user, "sms", agreement.phone, current_locale(),
                              client_address(), agreement=agreement)
         except codes.Refused as refusal:
-            return code_refused(refusal, form, "link/contract.html")
+            return (the_code_sent_a_moment_ago(refusal, LINK_CODE, "link.code")
+                    or code_refused(refusal, form, "link/contract.html"))
         session[LINK_CODE] = row.id
         return redirect_to("link.code")
     return render_page("link/contract.html", form=form, problem=None,

@@ -1,17 +1,30 @@
 """What the pages that send a one-time code share (device authorization,
 linking by contract, a new phone number): the "send again" button, and
 the answer when a code could not be sent or was typed wrong."""
+from flask import flash, session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from domain import codes
 from domain.ratelimit import Verdict
 from forms.auth import ButtonForm
-from views.shared.answers import form_status, render_page, too_many_requests
+from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
 
 
 def send_again_form():
     return ButtonForm()
+
+
+def the_code_sent_a_moment_ago(refusal, session_key, endpoint):
+    """A code went to the same phone or address less than a minute ago (the
+    customer asked in another browser, or twice): this browser takes that
+    code, to be typed on the code page, instead of a wait without a box.
+    None when the refusal is of another kind."""
+    if refusal.reason != "cooldown" or refusal.code_id is None:
+        return None
+    session[session_key] = refusal.code_id
+    flash(_("We sent you a code a moment ago: type the code from that message."), "info")
+    return redirect_to(endpoint)
 
 
 def code_refused(refusal, form, template, **context):
