@@ -43,8 +43,10 @@ class Check(Enum):
 @dataclass
 class Refused(Exception):
     """A code could not be sent: `reason` is country, cooldown or limit.
-    On a cooldown, `code_id` is the open code sent to the same place a
-    moment ago, which the customer can type (from another browser too)."""
+    On the cooldown before a resend, `code_id` is the open code sent to the
+    same place a moment ago, which the customer can type (from another
+    browser too); not after a parallel request's resend, whose code may be
+    used up already."""
     reason: str
     retry_after: int = 0
     code_id: int = None
@@ -180,7 +182,7 @@ def resend(row, locale, client):
                           OneTimeCode.last_sent_at <= now - cooldown)
                    .execute())
         if not changed:     # a parallel request sent one a moment ago
-            raise Refused("cooldown", int(cooldown.total_seconds()), code_id=row.id)
+            raise Refused("cooldown", int(cooldown.total_seconds()))
         _deliver(row, code, locale)
     return OneTimeCode.get_by_id(row.id)
 
