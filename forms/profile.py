@@ -69,7 +69,8 @@ class AddressForm(FlaskForm):
         return [self[name] for name in self.rules.fields]
 
     def validate_region(self, field):
-        if field.data not in dict(self.rules.region_choices(get_locale())):
+        # The list this form offers (the first choice, "", is stopped by Required).
+        if field.data not in dict(self.region.choices):
             raise StopValidation(REGION_WORDS[self.rules.region_name]["missing"])
 
     def validate_postal_code(self, field):

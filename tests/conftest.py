@@ -16,6 +16,7 @@ from itsdangerous.timed import TimestampSigner
 from domain.db import database
 from support.apps import make_app, reuse
 from support.outboxes import Outbox, SmsOutbox
+from support.servers import stop_process
 
 
 @pytest.fixture(scope="session")
@@ -113,12 +114,7 @@ def clamd(tmp_path_factory):
             time.sleep(0.1)
         yield sock
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
 
 
 def _clamd_answers(sock):

@@ -31,7 +31,7 @@ from models import Customer, Message, TextChange, Thread
 from support.apps import make_app
 from support.customers import PASSWORD
 from support.outboxes import Outbox
-from support.servers import Browser, NoRedirect, ROOT, free_port
+from support.servers import Browser, NoRedirect, ROOT, free_port, stop_process
 from support.staff import fresh_code, staff_member
 
 FORGOT = "Forgot your password?"
@@ -91,13 +91,7 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process, timeout=10)
         self.log.close()
 
 

@@ -31,6 +31,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from domain import passwords, totp_keys
+from support.servers import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -326,12 +327,7 @@ def server(tmp_path_factory):
         yield server
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=5)
         log.close()
 
 

@@ -3,12 +3,26 @@ production, and a visitor that keeps its cookies and sees redirects."""
 import http.cookiejar
 import re
 import socket
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def stop_process(process, timeout):
+    """End a server the tests started: SIGTERM, and SIGKILL if it has not
+    exited within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 def free_port():
