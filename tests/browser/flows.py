@@ -3,10 +3,26 @@ outbox, linking an agreement the way each market does."""
 import re
 
 import pyotp
+import pytest
 
 from playwright.sync_api import expect
 
 from pages import PASSWORD
+
+
+def each_variant_once(*langs, first_with_js=True):
+    """Parametrize a flow over (lang, js): each variant once, JavaScript on
+    and off in turn. The server answers htmx and plain requests with the
+    same code in every variant, and a browser runs htmx the same way
+    whatever the language, so one run per variant covers both settings and
+    every variant's texts; the crawl (test_crawl.py) visits every page of
+    every variant with JavaScript and without. A second flow of a module can
+    start the other way round (`first_with_js=False`) so that each variant
+    is also seen both ways."""
+    return pytest.mark.parametrize("lang, js", [
+        pytest.param(lang, (index % 2 == 0) == first_with_js,
+                     id=f"{lang}-{'js' if (index % 2 == 0) == first_with_js else 'nojs'}")
+        for index, lang in enumerate(langs)])
 
 
 def path_is(server, path):
@@ -27,7 +43,17 @@ def latest_mail_code(server, address):
     return re.search(r"\b(\d{6})\b", mailbox.text(mailbox.latest())).group(1)
 
 
+def htmx_idle(page):
+    """Wait until no htmx request is under way (htmx marks the element that
+    asked with .htmx-request until the answer is swapped in). A test that
+    acts while an earlier click is still being answered races it: content
+    that the previous page showed too may have matched already. Without
+    JavaScript there is never such a request."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
 def submit(page):
+    htmx_idle(page)
     page.locator("main form button").first.click()
 
 
@@ -39,6 +65,7 @@ def sign_in(page, lang, address):
 
 
 def sign_out(page, server, lang):
+    htmx_idle(page)
     page.locator("header form button").click()
     expect(page).to_have_url(path_is(server, f"/{lang}/"))
 

@@ -4,16 +4,14 @@ code): the card of the linked agreement, its page, a document downloaded,
 a service request sent."""
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from flows import link, new_customer, path_is, sign_in, submit
+from flows import each_variant_once, link, new_customer, path_is, sign_in, submit
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-@pytest.mark.parametrize("lang", ["en-ca", "fr-fr"])
+@each_variant_once("en-ca", "fr-fr")
 def test_dashboard_agreement_document_and_service_request(new_page, server, csp_watch, lang, js):
     page = new_page(js=js, accept_downloads=True)
     csp = csp_watch(page, events=js)

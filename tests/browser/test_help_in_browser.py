@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.markets import load_markets
-from flows import path_is
+from flows import each_variant_once, path_is
 from support.help_articles import unique_word
 
 
@@ -52,9 +52,9 @@ MARKETS = load_markets(Path(__file__).resolve().parents[2] / "config" / "markets
 # One variant per language (search stems words per language): the flows are
 # the same code in every market. Each market's help pages are in the crawl,
 # with and without JavaScript, and its articles and search in
-# tests/test_help_pages.py and tests/test_help_search.py.
-one_variant_per_language = pytest.mark.parametrize("lang", ["en-us", "fr-ca", "de-at"])
-with_and_without_js = pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+# tests/test_help_pages.py and tests/test_help_search.py. Each flow runs each
+# language once, JavaScript on and off in turn, the second flow the other way
+# round: each language is seen both ways.
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +100,7 @@ def ask(page, question):
     page.locator("main form button").click()
 
 
-@one_variant_per_language
-@with_and_without_js
+@each_variant_once("en-us", "fr-ca", "de-at")
 def test_search_read_and_vote(new_page, server, csp_watch, article_of, lang, js):
     variant = VARIANTS[lang]
     page = new_page(js=js)
@@ -163,8 +162,7 @@ def test_search_read_and_vote(new_page, server, csp_watch, article_of, lang, js)
     assert csp.violations == []
 
 
-@one_variant_per_language
-@with_and_without_js
+@each_variant_once("en-us", "fr-ca", "de-at", first_with_js=False)
 def test_ask_and_say_whether_the_answer_helped(new_page, server, csp_watch, article_of,
                                                lang, js):
     variant = VARIANTS[lang]

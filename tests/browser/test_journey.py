@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from flows import each_variant_once
+
 PASSWORD = "tulip river lantern 7"
 NEW_PASSWORD = "amber canyon whistle 42"
 WRONG_PASSWORD = "copper meadow falcon 3"
@@ -50,8 +52,7 @@ def refused_sign_in(page, server, lang, address, password):
     return summary.inner_text(), page.title()
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-@pytest.mark.parametrize("lang", ["en-ca", "fr-ca", "de-at"])
+@each_variant_once("en-ca", "fr-ca", "de-at")
 def test_register_activate_sign_in_lock_out_and_reset(new_page, server, csp_watch,
                                                       unique_email, lang, js):
     page = new_page(js=js)

@@ -6,10 +6,9 @@ the header counts it, an email without its text says so; the customer
 reads it and answers."""
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from flows import link, new_customer, path_is, sign_in, submit
+from flows import each_variant_once, link, new_customer, path_is, sign_in, submit
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 STATEMENT = {"name": "statement.pdf", "mimeType": "application/pdf", "buffer": PDF}
@@ -21,8 +20,7 @@ def header_link(page, lang):
     return page.locator(f'#account-nav a[href="/{lang}/messages"]')
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-@pytest.mark.parametrize("lang", ["en-ca", "fr-fr"])
+@each_variant_once("en-ca", "fr-fr")
 def test_write_with_a_file_get_an_answer_read_it_and_answer(new_page, server, csp_watch, lang, js):
     page = new_page(js=js, accept_downloads=True)
     csp = csp_watch(page, events=js)

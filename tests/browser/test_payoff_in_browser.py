@@ -6,10 +6,9 @@ import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import expect
 
-from flows import link, new_customer, path_is, sign_in, submit
+from flows import each_variant_once, link, new_customer, path_is, sign_in, submit
 
 # At 0 % the total does not depend on the day the test runs:
 # 12,000.00 + the fee (Canada 75.00, France 150.00).
@@ -20,8 +19,7 @@ def spaces(text):
     return re.sub(r"[\u00a0\u202f]", " ", text)
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-@pytest.mark.parametrize("lang", ["en-ca", "fr-fr"])
+@each_variant_once("en-ca", "fr-fr", first_with_js=False)
 def test_a_quote_from_the_form_to_the_pdf(new_page, server, csp_watch, lang, js):
     page = new_page(js=js, accept_downloads=True)
     csp = csp_watch(page, events=js)

@@ -8,6 +8,8 @@ import pytest
 from babel.support import Translations
 from playwright.sync_api import expect
 
+from flows import each_variant_once
+
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 LOCALES = {"en-ca": "en_CA", "fr-ca": "fr_CA", "de-at": "de_AT"}
 HTML_LANG = {"en-ca": "en-CA", "fr-ca": "fr-CA", "de-at": "de-AT"}
@@ -33,8 +35,7 @@ def path_is(server, path):
     return re.compile("^" + re.escape(server.url(path)) + "$")
 
 
-@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-@pytest.mark.parametrize("lang", ["en-ca", "fr-ca", "de-at"])
+@each_variant_once("en-ca", "fr-ca", "de-at", first_with_js=False)
 def test_empty_name_step_shows_summary_and_field_errors(new_page, server, lang, js):
     page = new_page(js=js)
     page.goto(f"/{lang}/register")
