@@ -3,6 +3,11 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
+# Python keeps each module it compiles (.pyc, in __pycache__): a machine
+# that turns this off (PYTHONDONTWRITEBYTECODE=1) makes every process the
+# suite starts (workers, test servers, CLI commands) compile Flask and its
+# stack again: 1.5 s of CPU a start here instead of 0.55 s. Empty is off.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test setup db translations screenshots bench bench-scale clean
 
