@@ -36,15 +36,18 @@ db: setup
 run: db
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# The suite in one process per core and one more, at most 4 (pytest-xdist:
-# each with its own databases, clamd and browser server; a worker waits on
-# its browser and server part of the time, which the extra one fills;
-# PYTEST_WORKERS=0 runs it in this process), then the 15 slowest tests. PYTEST_ARGS adds pytest options, e.g.
-# PYTEST_ARGS="--ignore=tests/browser", or "-p randomly --randomly-seed=N" for
-# a random order (the same N, the same order).
-PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# The suite in one process per core, at most 4 (pytest-xdist: each with its
+# own databases, clamd and browser server; PYTEST_WORKERS=0 runs it in this
+# process), each taking the next test when it is free (worksteal), then the
+# 15 slowest tests. One process more than cores was slower here: the whole
+# suite took 352 s and 651 CPU seconds with 3 workers, 299 s and 547 with 2
+# (Chromium, the test servers and the workers fight for the same cores).
+# PYTEST_ARGS adds pytest options, e.g. PYTEST_ARGS="--ignore=tests/browser",
+# or "-p randomly --randomly-seed=N" for a random order (the same N, the
+# same order).
+PYTEST_WORKERS ?= $(shell nproc)
 test: db
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses=4 --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 # Every page in every variant at phone and desktop width, for reviewers.
 screenshots: setup
