@@ -71,8 +71,16 @@ def notify_customer(customer, thread):
                               brand=customer_site(customer).market.brand), link=link)
 
 
-def mark_read(thread):
-    Thread.update(customer_unread=False).where(Thread.id == thread.id).execute()
+def read_on_open(customer_id, thread_id):
+    """The customer opened the thread: its answer is read. True when it was
+    unread until now (one request says so, however many open it at once);
+    nothing happens for a thread that is not theirs."""
+    unread = Thread.select(Thread.id).where(Thread.id == thread_id, Thread.customer == customer_id,
+                                            Thread.customer_unread)
+    if not unread.exists():
+        return False
+    return Thread.update(customer_unread=False).where(
+        Thread.id == thread_id, Thread.customer == customer_id, Thread.customer_unread).execute() > 0
 
 
 def unread_count(customer_id):

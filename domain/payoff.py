@@ -10,8 +10,11 @@
   fee, less the market's credit for an early end.
 
 Amounts are Decimal throughout; interest is computed exactly and rounded
-once, to the cent, with the market's rounding rule. The quote assumes that
-payments due up to the payoff date are made as planned.
+once, to the cent, with the market's rounding rule. What each kind counts
+on, as the customer reads it (domain.quotes.quote_basis): a loan's amount
+counts on no payment between the last one and the payoff date (interest
+runs on the whole balance); a lease's leaves out the payments due until
+the payoff date, which are owed as planned.
 """
 import calendar
 import functools

@@ -119,6 +119,23 @@ def quote_lines(quote):
     return [(labels[what](), Decimal(amount)) for what, amount in json.loads(quote.lines)]
 
 
+def quote_basis(quote):
+    """What the amount counts on, in the current locale, said the same way on
+    the page and in the PDF. One rule per kind (domain.payoff): a loan's
+    amount is the balance after the last payment with interest on all of it
+    up to the payoff date, so it counts on no payment in between; a lease's
+    counts the payments falling due after the payoff date, those before it
+    being owed as planned."""
+    if any(what == "interest" for what, _amount in json.loads(quote.lines)):
+        last_payment = quote.payoff_date - timedelta(days=quote.interest_days)
+        return _("This amount is the balance after your last payment, on %(date)s, with "
+                 "interest on all of it up to the payoff date: it counts on no other payment "
+                 "before then. A payment made in between lowers what you owe; ask for a new "
+                 "quote after it.", date=format_day(last_payment, "long"))
+    return _("This amount counts the payments falling due after the payoff date. Those "
+             "falling due until then are still owed as planned and are not in it.")
+
+
 # --- PDF ----------------------------------------------------------------------
 
 # Bitstream Vera, shipped inside the reportlab package: the PDF never
@@ -171,8 +188,7 @@ def render_pdf(quote, agreement, market, locale):
         rows.append([Paragraph(_text(_("Total to pay")), bold),
                      Paragraph(money(quote.total), total_style)])
         valid = _("Valid until %(date)s.", date=format_day(quote.payoff_date, "long"))
-        note = _("This quote assumes that the payments falling due before the payoff date "
-                 "are made as planned.")
+        note = quote_basis(quote)
         support = _("Questions? Call us at %(phone)s.", phone=market.format_support_phone())
 
     buffer = BytesIO()

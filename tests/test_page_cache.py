@@ -88,13 +88,14 @@ def document_opened(agreement):
     Document.update(opened_at=utcnow()).where(Document.agreement == agreement.id).execute()
 
 
+def answer_in_the_thread(agreement):
+    """An answer in the customer's (only) thread, read as the page opens."""
+    thread = Thread.get(Thread.customer == agreement.customer_id)
+    messages.staff_reply(staff_member("agent")[0], thread, "Your statement is attached.")
+
+
 def thread_deleted(agreement):
     Thread.delete().where(Thread.customer == agreement.customer_id).execute()
-
-
-def thread_read(agreement):
-    for thread in Thread.select().where(Thread.customer == agreement.customer_id):
-        messages.mark_read(thread)
 
 
 # (what happens, the page, what it shows before, what after, set-up before the first view)
@@ -105,7 +106,8 @@ CHANGES = [
     (agreement_unlinked, "/de-at/account", "Vertrag {number}", None, None),
     (document_opened, "/de-at/account", "1 neues Dokument", None, "document"),
     (thread_deleted, "/de-at/messages", "Where is my statement?", None, "thread"),
-    (thread_read, "/de-at/messages/{thread}", "Als gelesen markieren", None, "answered"),
+    (answer_in_the_thread, "/de-at/messages/{thread}", None, "Your statement is attached.",
+     "thread"),
 ]
 
 

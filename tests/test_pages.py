@@ -35,7 +35,7 @@ def test_every_route_is_listed(crawl_app):
 
 def first_view_weight(client, html):
     """Bytes on the wire for a first visit, gzipped: the HTML and its CSS
-    (htmx, the only script, is deferred and cached for a year)."""
+    (the scripts, htmx and static/js, are deferred and cached for a year)."""
     total = len(gzip.compress(html.encode()))
     for href in re.findall(r'<link rel="stylesheet" href="([^"]+)"', html):
         total += len(gzip.compress(client.get(href).get_data()))

@@ -102,8 +102,13 @@ def test_a_loan_quote_in_canadian_dollars(client, outbox, sms, db, now):
     for text in (agreement.contract_number, "MINI Cooper S", "October 31, 2026",
                  "Outstanding principal", "$12,000.00", "Interest for 30 days", "$49.22",
                  "Payoff fee", "$75.00", "Total to pay", "$12,124.22",
-                 "Valid until October 31, 2026.", "made as planned"):
+                 "Valid until October 31, 2026."):
         assert text in html, text
+    # The rule the amount follows, stated with the worked example's own
+    # date: 30 days of interest on all 12,000.00 since the payment of 1 October.
+    assert ("This amount is the balance after your last payment, on October 1, 2026, with "
+            "interest on all of it up to the payoff date: it counts on no other payment "
+            "before then.") in html
     assert f'href="/en-ca/payoff-quotes/{stored.number}.pdf"' in html
 
 
@@ -122,6 +127,9 @@ def test_a_lease_quote_in_euros(client, outbox, sms, db, now):
     for amount in ("6 185,25 €", "15 000,00 €", "150,00 €", "-100,00 €", "21 235,25 €"):
         assert amount in html, amount
     assert "31 octobre 2026" in html
+    # A lease's rule: the payments due until the payoff date are not in it.
+    assert ("Ce montant compte les loyers qui arrivent à échéance après la date de "
+            "remboursement.") in html and "restent à payer comme prévu" in html
 
 
 def test_a_loan_to_a_leap_day_in_austria_counts_360_days_a_year(client, outbox, sms, db, clock):

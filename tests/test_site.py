@@ -122,8 +122,10 @@ def test_security_headers(client):
 def test_no_inline_script_or_style(client):
     html = client.get("/en-ca/register").get_data(as_text=True)
     assert "<style" not in html and " style=" not in html
-    assert re.findall(r"<script[^>]*>", html) == [
-        '<script src="/static/vendor/htmx-2.0.11.min.js" defer>']
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts[0] == '<script src="/static/vendor/htmx-2.0.11.min.js" defer>'
+    assert re.fullmatch(r'<script src="/static/js/count\.js\?v=[0-9a-f]{10}" defer>', scripts[1])
+    assert len(scripts) == 2
 
 
 def test_session_cookie_flags(tmp_path):
@@ -135,9 +137,10 @@ def test_session_cookie_flags(tmp_path):
 
 
 def test_static_files_are_cached_for_a_year(client):
-    response = client.get("/static/vendor/htmx-2.0.11.min.js")
-    assert response.status_code == 200
-    assert response.cache_control.max_age == 365 * 24 * 3600
+    for path in ("/static/vendor/htmx-2.0.11.min.js", "/static/js/count.js"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.cache_control.max_age == 365 * 24 * 3600
     theme = client.get("/theme/ca.css")
     assert "--brand:#1f4e79" in theme.get_data(as_text=True)
     assert client.get("/theme/zz.css").status_code == 404

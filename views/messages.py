@@ -2,15 +2,17 @@
 attachments, a thread and its answer. Every URL with a thread in it goes
 through owned_thread(), so another customer's thread (and its files)
 answers the same 404 as a missing one."""
-from flask import Blueprint, abort, flash, render_template, request
+from functools import wraps
+
+from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain import agreements, messages
+from domain import agreements, messages, page_cache
 from forms.messages import (ACCEPT, ComposeForm, ReplyForm, file_limits, sending_limit_message,
                             topic_label)
 from models import Attachment, Message, Thread
-from views.shared.answers import form_status, redirect_to, render_page, retry_after, wants_fragment
+from views.shared.answers import form_status, is_prefetch, redirect_to, render_page, retry_after
 from views.shared.cache import cached_page
 from views.shared.files import attachments_room, send_attachment
 from views.shared.guards import device_required
@@ -96,13 +98,27 @@ def show_thread(thread, form, status=200):
                        accept=ACCEPT, file_limits=file_limits())
 
 
+def opening_reads_the_answer(view):
+    """Opening a thread with an unread answer reads it, with JavaScript or
+    without, and says so once. It happens before the page cache is asked,
+    so the page shown is the read one: marking it raised the customer's page
+    version (the triggers of migrations/0009), which the cache's key holds.
+    A browser's prefetch is not the customer opening it; a link checker has
+    no session and never gets here."""
+    @wraps(view)
+    def wrapped(thread_id):
+        if not is_prefetch() and messages.read_on_open(current_user.id, thread_id):
+            current_user.page_version = page_cache.versions([f"c{current_user.id}"])[0]
+            flash(_("There is a new answer in this conversation."), "info")
+        return view(thread_id=thread_id)
+    return wrapped
+
+
 @bp.route("/<id:thread_id>")
 @device_required
+@opening_reads_the_answer
 @cached_page()
 def thread(thread_id):
-    # Showing the thread does not mark it read: a GET changes nothing (a
-    # link checker or a prefetch is not the customer reading). The page
-    # posts to `read` itself, by htmx on load or by its button.
     return show_thread(owned_thread(thread_id), ReplyForm())
 
 
@@ -119,18 +135,6 @@ def reply(thread_id):
             flash(_("Your answer is sent."), "info")
             return redirect_to("messages.thread", thread_id=thread.id)
     return refused_or(verdict, show_thread(thread, form, status=form_status(form)))
-
-
-@bp.route("/<id:thread_id>/read", methods=["POST"])
-@device_required
-def read(thread_id):
-    thread = owned_thread(thread_id)
-    messages.mark_read(thread)
-    if wants_fragment():
-        # htmx posted it on load: the header's count, swapped out of band,
-        # and the button, gone.
-        return render_template("messages/_read.html", fragment=True)
-    return redirect_to("messages.thread", thread_id=thread.id)
 
 
 @bp.route("/<id:thread_id>/attachments/<id:attachment_id>")

@@ -41,7 +41,8 @@ def quote(number):
     row, agreement = owned_quote(number)
     today = quotes.payoff_window(chosen_site().market)[0]
     return render_page("payoff/quote.html", quote=row, agreement=agreement,
-                       lines=quotes.quote_lines(row), expired=row.payoff_date < today)
+                       lines=quotes.quote_lines(row), basis=quotes.quote_basis(row),
+                       expired=row.payoff_date < today)
 
 
 @bp.route("/payoff-quotes/<number>.pdf")

@@ -14,6 +14,14 @@ def wants_fragment():
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
+def is_prefetch():
+    """A request the browser made ahead of the visitor (a prefetch or a
+    prerender, told by Sec-Purpose or the older Purpose header): the
+    visitor has not opened the page yet."""
+    return "prefetch" in (request.headers.get("Sec-Purpose", "")
+                          + request.headers.get("Purpose", "")).lower()
+
+
 def in_back_office():
     """Whether this request is for the back office (/staff and below):
     its answers, errors included, are in the staff's layout, whether or

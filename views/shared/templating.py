@@ -35,6 +35,7 @@ def init_app(app):
     app.jinja_env.globals["help_excerpt"] = help_excerpt
     app.context_processor(template_globals)
     app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
+    app.config["SCRIPT_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "js", "count.js"))
 
 
 def format_money(amount, currency=None):
@@ -70,6 +71,7 @@ def template_globals():
     return dict(site=site, market=site.market, switch_links=switch_links,
                 title_labels=TITLE_LABELS, theme_version=theme_version(site.market),
                 css_version=current_app.config["STATIC_FINGERPRINT"],
+                script_version=current_app.config["SCRIPT_FINGERPRINT"],
                 htmx_file=HTMX_FILE, unread_messages=unread_messages)
 
 
