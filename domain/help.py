@@ -23,11 +23,12 @@ import unicodedata
 from dataclasses import dataclass
 
 import snowballstemmer
+from flask_babel import force_locale, gettext
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from peewee import PostgresqlDatabase
 
-from domain import i18n, languages
+from domain import i18n, languages, texts
 from domain.clock import utcnow
 from domain.db import database
 from models import HelpArticle, HelpArticleVersion, HelpCategory, HelpQuestion
@@ -45,6 +46,32 @@ SNIPPET_WORDS = 30
 WORD = re.compile(r"\w+")
 # Markdown marks that would only clutter a snippet.
 MARKDOWN = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`~]+|^[ \t]*[#>]+", re.MULTILINE)
+
+# A label of the screens named in an article: [[Create an account]] stands
+# for the text whose message id is "Create an account", shown in italics as
+# the reader's variant says it (its marketers' changes included). So the
+# help says what the screens say, in every variant, and a label changed on
+# the screens changes in the help too. Every version of an article names a
+# label by the same message id; one the app does not have is refused when
+# an article is saved (unknown_labels), and the demo articles are checked
+# (tests/test_demo_help.py).
+LABEL = re.compile(r"\[\[([^\[\]\n]+)\]\]")
+# What Markdown would read in a label as a mark of its own.
+MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]]")
+
+
+def with_labels(body):
+    """`body` with each [[message id]] replaced by that text in the current
+    locale, in italics."""
+    return LABEL.sub(lambda found: "*" + MARKDOWN_SPECIAL.sub(
+        r"\\\g<0>", gettext(found.group(1))) + "*", body)
+
+
+def unknown_labels(body):
+    """The [[labels]] of `body` that name no text of the app."""
+    known = texts.source_texts()
+    return [label for label in LABEL.findall(body)
+            if texts.message_key(label) not in known]
 
 
 def fallback_chain(market, locale):
@@ -133,6 +160,10 @@ def _is_postgres():
 
 def _index(version):
     language = _language(version.locale)
+    # The labels as the version's own readers see them (a label changed
+    # later is found by its old words until the article is saved again).
+    with force_locale(version.locale):
+        body = with_labels(version.body)
     if _is_postgres():
         config = languages.LANGUAGES.get(language, languages.PLAIN).search
         database.execute_sql(
@@ -140,13 +171,13 @@ def _index(version):
             " setweight(to_tsvector(%s::regconfig, unaccent(%s)), 'A')"
             " || setweight(to_tsvector(%s::regconfig, unaccent(%s)), 'B'))"
             " ON CONFLICT (version_id) DO UPDATE SET document = EXCLUDED.document",
-            (version.id, config, version.title, config, version.body))
+            (version.id, config, version.title, config, body))
     else:
         database.execute_sql(f"DELETE FROM {SEARCH_TABLE} WHERE version_id = ?", (version.id,))
         database.execute_sql(
             f"INSERT INTO {SEARCH_TABLE} (version_id, title, body) VALUES (?, ?, ?)",
             (version.id, " ".join(_stems(version.title, language)),
-             " ".join(_stems(version.body, language))))
+             " ".join(_stems(body, language))))
 
 
 @dataclass
@@ -221,7 +252,7 @@ EXCERPT_WORDS = 20
 def excerpt(body):
     """The first EXCERPT_WORDS words of an article, without Markdown marks,
     as plain text (the template escapes it)."""
-    words = MARKDOWN.sub(r"\1", body).split()
+    words = MARKDOWN.sub(r"\1", with_labels(body)).split()
     text = " ".join(words[:EXCERPT_WORDS])
     return text + " …" if len(words) > EXCERPT_WORDS else text
 
@@ -239,7 +270,7 @@ def _marked(token):
 def snippet(body, terms, language):
     """About SNIPPET_WORDS words of `body` around the first word matching
     one of `terms` (stems), those words in <mark>, everything escaped."""
-    words = MARKDOWN.sub(r"\1", body).split()
+    words = MARKDOWN.sub(r"\1", with_labels(body)).split()
     wanted = set(terms)
 
     def matches(word):
@@ -340,15 +371,16 @@ def is_fallback_language(version, locale):
 # The safe Markdown subset of article bodies: paragraphs, emphasis, lists,
 # links to https:// or to our own paths. markdown-it-py's "zero" preset has
 # only paragraphs and text; html=False escapes any markup in the text.
-_MARKDOWN = MarkdownIt("zero", {"html": False}).enable(["emphasis", "list", "link"])
+_MARKDOWN = MarkdownIt("zero", {"html": False}).enable(["emphasis", "list", "link", "escape"])
 _MARKDOWN.validateLink = lambda url: (url.startswith("https://")
                                       or (url.startswith("/") and not url.startswith("//")))
 
 
 def render_body(body):
-    """An article's body as HTML: markdown-it-py escapes everything that is
-    not in the subset, so the result is safe to show."""
-    return Markup(_MARKDOWN.render(body))
+    """An article's body as HTML, its [[labels]] as the reader's screens say
+    them: markdown-it-py escapes everything that is not in the subset, so
+    the result is safe to show."""
+    return Markup(_MARKDOWN.render(with_labels(body)))
 
 
 # --- the question box: what customers ask, for marketers --------------------------

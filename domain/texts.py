@@ -80,8 +80,32 @@ class SourceText:
         return (self.id, self.plural) if self.plural else self.id
 
     @property
+    def places(self):
+        """Where readers meet the text: [(kind, name)], kind one of PLACES."""
+        return sorted({place_of(path) for path in self.locations})
+
+    @property
     def forms(self):
         return [self.id, self.plural] if self.plural else [self.id]
+
+
+# Where a text shows, told from the file that uses it: a customer's page, an
+# email, a text message or the back office. Texts of the Python code (form
+# errors, notices) show on pages.
+PLACES = ("page", "email", "sms", "back_office")
+
+
+def place_of(path):
+    """(kind, name) of a file of messages.pot's locations: templates/email/
+    activation.txt -> ("email", "activation"), templates/auth/login.html ->
+    ("page", "auth/login"), forms/staff/texts.py -> ("back_office", "texts")."""
+    stem = os.path.splitext(path)[0].replace(os.sep, "/")
+    for prefix, kind in (("templates/email/", "email"), ("templates/sms/", "sms"),
+                         ("templates/staff/", "back_office"), ("views/staff/", "back_office"),
+                         ("forms/staff/", "back_office"), ("templates/", "page")):
+        if stem.startswith(prefix):
+            return kind, stem[len(prefix):].lstrip("_")
+    return "page", stem.rsplit("/", 1)[-1]
 
 
 _files = {}
@@ -249,10 +273,12 @@ def resolve(text, variant, db_layers, files=None):
     return text.forms, "source" if language_of(variant) == SOURCE_LANGUAGE else "missing", None
 
 
-def rows(variant, query="", show=""):
+def rows(variant, query="", show="", place_names=None):
     """The editor's list for `variant`: every source text with what its
     readers get, filtered by `show` (an ORIGINS value, "draft", "changed"
-    or "unused") and by `query` (in the source, the text, or where used)."""
+    or "unused") and by `query` (in the source, the text, or where used:
+    the file, or a place as `place_names` {kind: name} calls it, e.g.
+    "email" or "Text message")."""
     db_layers = {layer: entries(layer) for layer in chain(variant)}
     own = db_layers[variant]
     sources = source_texts()
@@ -278,8 +304,11 @@ def rows(variant, query="", show=""):
             result.append(row)
     if query:
         folded = query.casefold()
+        names = place_names or {}
         result = [row for row in result if folded in " ".join(
-            [row.text.id, row.text.plural or "", *row.forms, *row.text.locations]).casefold()]
+            [row.text.id, row.text.plural or "", *row.forms, *row.text.locations,
+             *(f"{kind} {names.get(kind, kind)}: {name}" for kind, name in row.text.places)]
+        ).casefold()]
     return sorted(result, key=lambda row: row.text.id.casefold())
 
 

@@ -96,6 +96,9 @@ def test_preview_without_saving_renders_and_keeps_nothing(client, marketer):
     ({"title": "x" * 201, "body": "x"}, "The title must be 200 characters or fewer."),
     ({"title": "T", "body": " "}, "Enter the article's text."),
     ({"title": "T\x07", "body": "x"}, "Remove the special characters from this field."),
+    ({"title": "T", "body": "Choose [[Sign up now]]."},
+     "The site has no text “Sign up now”: between [[ and ]] write a label exactly as the "
+     "list of texts shows its original, like [[Create an account]]."),
 ])
 def test_a_bad_version_is_refused_and_the_text_kept(client, marketer, data, problem):
     article = make_help_article("ca", key="password")

@@ -2,6 +2,8 @@
 compiled catalogues, along each variant's chain; drafts show only to their
 author in preview mode; checks block what would break a page, with the
 explanation a marketer reads; every change is kept and can be reverted."""
+import html
+
 import pytest
 
 from app import create_app
@@ -206,6 +208,25 @@ def test_the_list_searches_source_translation_and_where_used(client, marketer, q
                                                               present, absent):
     page = text(client.get("/staff/texts", query_string={"variant": "fr_CA", "q": query, "show": show}))
     assert present in page and absent not in page
+
+
+SMS_DEVICE_CODE = ("%(brand)s: your code to confirm this device is %(code)s. It works for "
+                   "%(minutes)s minutes. Never give it to anyone, not even to us.")
+
+
+def test_the_list_says_where_each_text_shows_and_finds_by_it(client, marketer):
+    """Each text with where customers meet it (a page, an email, a text
+    message; the back office), and a search by either: "Text message" finds
+    the SMS texts, "email" the emails' (seed 000: marketers change every text
+    of pages, emails and SMS)."""
+    sms = text(client.get("/staff/texts", query_string={"variant": "fr_CA", "q": "Text message"}))
+    assert "your code to confirm this device is" in sms and "Text message: code" in sms
+    assert "Sign in" not in sms and "Email:" not in sms
+    emails = text(client.get("/staff/texts", query_string={"variant": "en_US", "q": "email: reset"}))
+    assert "Email: reset" in emails and "Text message:" not in emails
+    login = text(client.get("/staff/texts", query_string={"variant": "fr_CA", "q": FORGOT}))
+    assert "Page: auth/login" in login
+    assert "Text message: code" in text(client.get(edit_url("fr_CA", SMS_DEVICE_CODE)))
 
 
 def test_the_filters(client, marketer):

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
-from domain import help_content
+from domain import help, help_content
 from forms.fields import MultilineText, PlainText, Required, strip
 
 
@@ -18,6 +18,14 @@ class VersionForm(FlaskForm):
         Required(_l("Enter the article's text.")),
         MultilineText(_l("The text must be %(max)s characters or fewer.",
                          max=help_content.BODY_MAX), help_content.BODY_MAX)])
+
+    def validate_body(self, field):
+        unknown = help.unknown_labels(field.data or "")
+        if unknown:
+            raise StopValidation(_l(
+                "The site has no text “%(label)s”: between [[ and ]] write a "
+                "label exactly as the list of texts shows its original, like "
+                "[[Create an account]].", label=unknown[0]))
 
 
 class NewArticleForm(VersionForm):

@@ -53,7 +53,7 @@ def test_a_marketer_drafts_previews_and_publishes_a_login_text(new_page, server,
     row = marketer.locator("table.texts tbody tr",
                            has=marketer.get_by_role("link", name=FORGOT, exact=True))
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("templates/auth/login.html")
+    expect(row).to_contain_text("Page: auth/login")
     row.get_by_role("link", name=FORGOT, exact=True).click()
 
     edit_path = f"/staff/texts/fr_CA/{message_key(FORGOT)}"

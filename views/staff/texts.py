@@ -41,6 +41,12 @@ SHOW = {
     "changed": _l("Changed at the source since translated"),
     "unused": _l("No longer used"),
 }
+PLACE_LABELS = {
+    "page": _l("Page"),
+    "email": _l("Email"),
+    "sms": _l("Text message"),
+    "back_office": _l("Back office"),
+}
 ORIGIN_LABELS = {
     "overridden": _l("Changed by marketers"),
     "own": _l("Own translation"),
@@ -69,7 +75,8 @@ def _preview_mode():
 
 def page(template, status=200, **context):
     return render_page(template, status=status, back_office=True, name_of=display_name,
-                       origin_labels=ORIGIN_LABELS, first_variant=first_variant(), **context)
+                       origin_labels=ORIGIN_LABELS, place_labels=PLACE_LABELS,
+                       first_variant=first_variant(), **context)
 
 
 def first_variant():
@@ -95,7 +102,8 @@ def index():
     if show not in SHOW:
         show = ""
     page_number = parse_number(request.args.get("page"), default=1, maximum=99999)
-    found = texts.rows(variant, query, show)
+    found = texts.rows(variant, query, show,
+                       place_names={kind: str(label) for kind, label in PLACE_LABELS.items()})
     pages = max(1, -(-len(found) // PER_PAGE))
     page_number = min(page_number, pages)
     shown = found[(page_number - 1) * PER_PAGE:page_number * PER_PAGE]
