@@ -2,7 +2,7 @@
 from its terms: the next due date and the maturity. Queries are bounded so
 that a page costs the same whatever the number of agreements or payments."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from peewee import fn
 
@@ -10,6 +10,9 @@ from domain.payoff import due_dates
 from models import Agreement, Document, Payment
 
 PAYMENTS_PER_PAGE = 12
+# A payment pays the installment due on or before it, or one falling due up
+# to this many days later: customers often pay ahead of the due day.
+PAID_AHEAD_DAYS = 15
 
 
 @dataclass
@@ -17,6 +20,7 @@ class Card:
     agreement: Agreement
     next_due: date          # None once every payment has fallen due
     new_documents: int
+    overdue: bool = False   # next_due has passed without a payment
 
 
 def of_customer(customer_id):
@@ -25,9 +29,24 @@ def of_customer(customer_id):
                 .order_by(Agreement.linked_at, Agreement.id))
 
 
-def next_due(agreement, today):
-    return next((due for due in due_dates(agreement.start_date, agreement.term_months)
-                 if due >= today), None)
+def next_due(agreement, today, last_paid_on=None):
+    """The installment to pay next: the first one after the installment the
+    last payment paid, so that one missed shows as due, in the past (seed
+    demo: paid 1 November, on 4 December the one of 1 December is due, not
+    "1 January"). With no payment on file (an agreement just started), the
+    first due date from today."""
+    dues = due_dates(agreement.start_date, agreement.term_months)
+    if last_paid_on is None:
+        return next((due for due in dues if due >= today), None)
+    paid_up_to = last_paid_on + timedelta(days=PAID_AHEAD_DAYS)
+    return next((due for due in dues if due > paid_up_to), None)
+
+
+def last_paid_on(agreement_ids):
+    """{agreement id: the day of its latest payment}, in one query."""
+    return dict(Payment.select(Payment.agreement, fn.MAX(Payment.paid_on))
+                .where(Payment.agreement.in_(list(agreement_ids)))
+                .group_by(Payment.agreement).tuples())
 
 
 def maturity(agreement):
@@ -36,14 +55,20 @@ def maturity(agreement):
 
 def cards(customer_id, today):
     """The dashboard: each linked agreement with its next due date and the
-    number of documents not opened yet, in two queries."""
+    number of documents not opened yet, in three queries."""
     agreements = list(Agreement.select().where(Agreement.customer == customer_id)
                       .order_by(Agreement.linked_at, Agreement.id))
     new = dict(Document.select(Document.agreement, fn.COUNT(Document.id))
                .where(Document.agreement.in_([a.id for a in agreements]),
                       Document.opened_at.is_null())
                .group_by(Document.agreement).tuples())
-    return [Card(a, next_due(a, today), new.get(a.id, 0)) for a in agreements]
+    paid = last_paid_on(a.id for a in agreements)
+    cards = []
+    for agreement in agreements:
+        due = next_due(agreement, today, paid.get(agreement.id))
+        cards.append(Card(agreement, due, new.get(agreement.id, 0),
+                          overdue=due is not None and due < today))
+    return cards
 
 
 def payments_page(agreement, page):

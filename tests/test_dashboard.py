@@ -36,14 +36,32 @@ def test_dashboard_greets_and_shows_a_card_per_agreement(client, outbox, db):
 
 
 def test_next_due_date_follows_the_start_date(client, outbox, db, clock):
-    # Started 15 January 2024 for 48 months: due on the 15th, the last time on 15 January 2028.
-    signed_in_with(client, outbox, lang="fr-fr")
+    # Started 15 January 2024 for 48 months: due on the 15th, the last time
+    # on 15 January 2028. Paid 1 September and 1 October (support.agreements):
+    # the installment of 15 October, paid two weeks ahead, is the last one paid.
+    (agreement,) = signed_in_with(client, outbox, lang="fr-fr")
     clock.set_now(datetime(2026, 11, 16, 12, 0))
-    assert "15 décembre 2026" in text_of(client.get("/fr-fr/account"))
-    # Due today in Paris (23:30 UTC on the 14th is already the 15th there).
+    # Missed: the one of 15 November shows as due, not the next one.
+    # The sentence after the amount (its spaces are the locale's).
+    overdue = tr(client, "fr_FR", "Payment of %(amount)s due since %(date)s",
+                 amount="\x00", date="15 novembre 2026").split("\x00")[1]
+    page = text_of(client.get("/fr-fr/account"))
+    assert overdue in page and "15 décembre 2026" not in page
+    detail = text_of(client.get(f"/fr-fr/agreements/{agreement.id}"))
+    assert "15 novembre 2026" in detail and tr(client, "fr_FR", "Not paid yet") in detail
+    # Paid (a day late): the next one is the one to come.
+    Payment.create(agreement=agreement, reference="P-late", paid_on=date(2026, 11, 16),
+                   amount=Decimal("412.35"))
+    page = text_of(client.get("/fr-fr/account"))
+    assert "15 décembre 2026" in page and overdue not in page
+    # Due today in Paris (23:30 UTC on the 14th is already the 15th there): due, not late.
     clock.set_now(datetime(2026, 12, 14, 23, 30))
     login(client, lang="fr-fr")
-    assert "15 décembre 2026" in text_of(client.get("/fr-fr/account"))
+    page = text_of(client.get("/fr-fr/account"))
+    assert "15 décembre 2026" in page and "depuis" not in page
+    # The last installment paid, the day after it: nothing is due any more.
+    Payment.create(agreement=agreement, reference="P-last", paid_on=date(2028, 1, 15),
+                   amount=Decimal("412.35"))
     clock.set_now(datetime(2028, 1, 16, 12, 0))
     login(client, lang="fr-fr")
     with client.application.test_request_context(), force_locale("fr_FR"):

@@ -172,13 +172,17 @@ def test_a_published_text_shows_on_a_kept_page(client, db):
 
 def test_another_day_renders_the_dashboard_again(client, outbox, db, clock):
     # Vienna is an hour ahead of UTC in winter: 22:50 UTC is 23:50 on 30 November there.
+    # Paid up to the installment of 30 October: the next is due on 30 November.
     clock.set_now(datetime(2026, 11, 30, 22, 50))
-    signed_in_with(client, outbox, start_date=date(2024, 1, 30))
+    (agreement,) = signed_in_with(client, outbox, start_date=date(2024, 1, 30))
+    Payment.create(agreement=agreement, reference="P-oct", paid_on=date(2026, 10, 30),
+                   amount=Decimal("412.35"))
     for _ in range(2):
-        assert "30. November 2026" in text_of(client.get("/de-at/account"))
+        page = text_of(client.get("/de-at/account"))
+        assert "30. November 2026" in page and "seit" not in page
     clock.set_now(datetime(2026, 11, 30, 23, 5))          # 00:05 on 1 December
     page = text_of(client.get("/de-at/account"))
-    assert "30. Dezember 2026" in page and "30. November 2026" not in page
+    assert "seit 30. November 2026" in page
 
 
 # --- never someone else's -------------------------------------------------------------
