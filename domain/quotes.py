@@ -132,8 +132,8 @@ def quote_basis(quote):
                  "interest on all of it up to the payoff date: it counts on no other payment "
                  "before then. A payment made in between lowers what you owe; ask for a new "
                  "quote after it.", date=format_day(last_payment, "long"))
-    return _("This amount counts the payments falling due after the payoff date. Those "
-             "falling due until then are still owed as planned and are not in it.")
+    return _("This amount counts the payments falling due after the early termination date. "
+             "Those falling due until then are still owed as planned and are not in it.")
 
 
 # --- PDF ----------------------------------------------------------------------
@@ -177,11 +177,14 @@ def render_pdf(quote, agreement, market, locale):
         return _text(format_currency(amount, quote.currency))
 
     with force_locale(locale):
-        heading = _("Payoff quote %(number)s", number=quote.number)
+        lease = agreement.kind == "lease"      # ended early, not paid off (as on the page)
+        heading = (_("Early termination quote %(number)s", number=quote.number) if lease
+                   else _("Payoff quote %(number)s", number=quote.number))
         details = [
             (_("Contract"), agreement.contract_number),
             (_("Vehicle"), agreement.vehicle_model),
-            (_("Payoff date"), format_day(quote.payoff_date, "long")),
+            (_("Early termination date") if lease else _("Payoff date"),
+             format_day(quote.payoff_date, "long")),
         ]
         rows = [[Paragraph(_text(label), normal), Paragraph(money(amount), amount_style)]
                 for label, amount in quote_lines(quote)]

@@ -129,7 +129,7 @@ def test_a_lease_quote_in_euros(client, outbox, sms, db, now):
     assert "31 octobre 2026" in html
     # A lease's rule: the payments due until the payoff date are not in it.
     assert ("Ce montant compte les loyers qui arrivent à échéance après la date de "
-            "remboursement.") in html and "restent à payer comme prévu" in html
+            "résiliation anticipée.") in html and "restent à payer comme prévu" in html
 
 
 def test_a_loan_to_a_leap_day_in_austria_counts_360_days_a_year(client, outbox, sms, db, clock):
@@ -165,6 +165,29 @@ def test_a_lease_paid_off_at_a_month_end(client, outbox, sms, db, clock):
     assert "$29,971.40" in page_text(day_before)
     first, second = PayoffQuote.select().order_by(PayoffQuote.id)
     assert first.number != second.number
+
+
+def test_a_lease_is_ended_early_in_each_markets_words(client, outbox, sms, db, now):
+    """A lease is not paid off but ended early: Quebec says «montant de
+    rachat» and «fin anticipée de contrat» (seed 001), English "early
+    termination", on the agreement's link, the form, the quote and its PDF."""
+    for lang, link, title, date_label in (
+            ("fr-ca", "Obtenir le montant de rachat", "Montant de rachat",
+             "Date de fin anticipée de contrat"),
+            ("en-ca", "Get an early termination quote", "Early termination quote",
+             "Early termination date")):
+        client = client.application.test_client()       # a customer of their own
+        agreement = signed_in_with(client, outbox, sms, lang=lang, kind="lease",
+                                   residual_value=D("15000.00"), email=f"lease.{lang}@example.com")
+        detail = page_text(client.get(f"/{lang}/agreements/{agreement.id}"))
+        assert link in detail and "Payoff" not in detail and "remboursement" not in detail
+        form = client.get(f"/{lang}/agreements/{agreement.id}/payoff")
+        assert heading(form) == link and date_label in page_text(form)
+        url = ask(client, lang, agreement, date(2026, 10, 31)).location
+        quote = page_text(client.get(url))
+        assert f"{title} Q-" in quote and date_label in quote
+        pdf = pdf_text(client.get(url + ".pdf").data)
+        assert f"{title} Q-" in pdf and date_label.split()[0] in pdf
 
 
 def test_the_same_date_twice_gives_the_same_quote(client, outbox, sms, db, now):
