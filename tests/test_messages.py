@@ -570,6 +570,8 @@ def test_a_staff_answer_is_unread_told_by_email_without_its_text_and_read_when_o
                     {"Sec-Purpose": "prefetch;prerender"}):
         assert client.get(f"/{LANG}/messages/{thread.id}", headers=purpose).status_code == 200
         assert Thread.get_by_id(thread.id).customer_unread
+    assert client.head(f"/{LANG}/messages/{thread.id}").status_code == 200
+    assert Thread.get_by_id(thread.id).customer_unread
 
     # Opening it is reading it, with JavaScript or without (a plain GET):
     # the page says once that the answer is new, and the header's count goes.

@@ -103,11 +103,12 @@ def opening_reads_the_answer(view):
     without, and says so once. It happens before the page cache is asked,
     so the page shown is the read one: marking it raised the customer's page
     version (the triggers of migrations/0009), which the cache's key holds.
-    A browser's prefetch is not the customer opening it; a link checker has
-    no session and never gets here."""
+    A browser's prefetch or a HEAD is not the customer opening it; a link
+    checker has no session and never gets here."""
     @wraps(view)
     def wrapped(thread_id):
-        if not is_prefetch() and messages.read_on_open(current_user.id, thread_id):
+        opened = request.method == "GET" and not is_prefetch()
+        if opened and messages.read_on_open(current_user.id, thread_id):
             current_user.page_version = page_cache.versions([f"c{current_user.id}"])[0]
             flash(_("There is a new answer in this conversation."), "info")
         return view(thread_id=thread_id)
