@@ -42,6 +42,12 @@ def next_due(agreement, today, last_paid_on=None):
     return next((due for due in dues if due > paid_up_to), None)
 
 
+def next_payment(agreement, today, last_paid_on=None):
+    """(the next_due date or None, whether it has passed unpaid)."""
+    due = next_due(agreement, today, last_paid_on)
+    return due, due is not None and due < today
+
+
 def last_paid_on(agreement_ids):
     """{agreement id: the day of its latest payment}, in one query."""
     return dict(Payment.select(Payment.agreement, fn.MAX(Payment.paid_on))
@@ -65,9 +71,8 @@ def cards(customer_id, today):
     paid = last_paid_on(a.id for a in agreements)
     cards = []
     for agreement in agreements:
-        due = next_due(agreement, today, paid.get(agreement.id))
-        cards.append(Card(agreement, due, new.get(agreement.id, 0),
-                          overdue=due is not None and due < today))
+        due, overdue = next_payment(agreement, today, paid.get(agreement.id))
+        cards.append(Card(agreement, due, new.get(agreement.id, 0), overdue))
     return cards
 
 

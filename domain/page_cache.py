@@ -25,6 +25,12 @@ from domain.db import database
 HELP_SCOPE = "help"
 
 
+def customer_version(customer_id):
+    """The customer's own page version, read again (after a change the
+    request itself made)."""
+    return versions([f"c{customer_id}"])[0]
+
+
 def versions(scopes):
     """The numbers of `scopes` and the texts' revision, in one query (plain
     SQL: asked on every cached page)."""

@@ -17,7 +17,6 @@ import reportlab
 from flask_babel import force_locale, format_currency
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from peewee import fn
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
@@ -26,11 +25,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from domain import agreements
 from domain.clock import today_in
 from domain.db import database
 from domain.i18n import format_day
 from domain.payoff import lease_quote, loan_quote
-from models import Agreement, Payment, PayoffQuote
+from models import Agreement, PayoffQuote
 
 QUOTE_DAYS = 30      # how far ahead a payoff date may be
 
@@ -45,9 +45,7 @@ def payoff_window(market):
 def last_payment_date(agreement):
     """Interest runs from the latest payment, or from the start when none
     has been made yet."""
-    latest = (Payment.select(fn.MAX(Payment.paid_on))
-              .where(Payment.agreement == agreement.id).scalar())
-    return latest or agreement.start_date
+    return agreements.last_paid_on([agreement.id]).get(agreement.id) or agreement.start_date
 
 
 def compute(agreement, payoff_date, market):

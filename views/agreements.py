@@ -23,11 +23,10 @@ def detail(agreement_id):
     page = request.args.get("page", 1, type=int)
     payments, page, pages = agreements.payments_page(agreement, page)
     today = today_in(chosen_site().market.timezone)
-    next_due = agreements.next_due(agreement, today,
-                                   agreements.last_paid_on([agreement.id]).get(agreement.id))
+    next_due, overdue = agreements.next_payment(
+        agreement, today, agreements.last_paid_on([agreement.id]).get(agreement.id))
     return render_page("agreements/detail.html", agreement=agreement, payments=payments,
-                       page=page, pages=pages, next_due=next_due,
-                       overdue=next_due is not None and next_due < today,
+                       page=page, pages=pages, next_due=next_due, overdue=overdue,
                        maturity=agreements.maturity(agreement),
                        documents=agreements.documents(agreement))
 

@@ -109,7 +109,7 @@ def opening_reads_the_answer(view):
     def wrapped(thread_id):
         opened = request.method == "GET" and not is_prefetch()
         if opened and messages.read_on_open(current_user.id, thread_id):
-            current_user.page_version = page_cache.versions([f"c{current_user.id}"])[0]
+            current_user.page_version = page_cache.customer_version(current_user.id)
             flash(_("There is a new answer in this conversation."), "info")
         return view(thread_id=thread_id)
     return wrapped
