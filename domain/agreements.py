@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from peewee import fn
 
+from domain.db import KeptQuery
 from domain.payoff import due_dates
 from models import Agreement, Document, Payment
 
@@ -59,20 +60,28 @@ def maturity(agreement):
     return due_dates(agreement.start_date, agreement.term_months)[-1]
 
 
+# The dashboard's cards in one query: each linked agreement with its count
+# of documents not opened yet and the day of its latest payment.
+CARDS = KeptQuery(lambda customer_id: (
+    Agreement.select(
+        Agreement,
+        Document.select(fn.COUNT(Document.id)).where(
+            Document.agreement == Agreement.id, Document.opened_at.is_null()).alias("new_documents"),
+        Payment.select(fn.MAX(Payment.paid_on)).where(
+            Payment.agreement == Agreement.id).alias("last_paid_on"))
+    .where(Agreement.customer == customer_id)
+    .order_by(Agreement.linked_at, Agreement.id)))
+
+
 def cards(customer_id, today):
-    """The dashboard: each linked agreement with its next due date and the
-    number of documents not opened yet, in three queries."""
-    agreements = list(Agreement.select().where(Agreement.customer == customer_id)
-                      .order_by(Agreement.linked_at, Agreement.id))
-    new = dict(Document.select(Document.agreement, fn.COUNT(Document.id))
-               .where(Document.agreement.in_([a.id for a in agreements]),
-                      Document.opened_at.is_null())
-               .group_by(Document.agreement).tuples())
-    paid = last_paid_on(a.id for a in agreements)
+    """The dashboard: each linked agreement, in the order they were linked,
+    with its next due date and the number of documents not opened yet."""
     cards = []
-    for agreement in agreements:
-        due, overdue = next_payment(agreement, today, paid.get(agreement.id))
-        cards.append(Card(agreement, due, new.get(agreement.id, 0), overdue))
+    for agreement in CARDS(customer_id=customer_id):
+        # A subquery's value comes as the database gives it (a text on SQLite).
+        paid = Payment.paid_on.python_value(agreement.last_paid_on)
+        due, overdue = next_payment(agreement, today, paid)
+        cards.append(Card(agreement, due, agreement.new_documents or 0, overdue))
     return cards
 
 

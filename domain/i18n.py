@@ -93,7 +93,7 @@ def display_name(locale):
     return Locale.parse(locale).get_display_name(get_locale())
 
 
-def _template_translations():
+def current_translations():
     """The request's translations for the templates' _() and ngettext(): a
     page calls them dozens of times, so the usual path (Flask-Babel's domain
     and locale lookups) is taken only for the first call of each locale."""
@@ -119,11 +119,11 @@ class LayeredBabel(Babel):
     def init_app(self, app, *args, **kwargs):
         super().init_app(app, *args, **kwargs)
         app.jinja_env.install_gettext_callables(
-            gettext=lambda s: _template_translations().ugettext(s),
-            ngettext=lambda s, p, n: _counted(_template_translations().ungettext(s, p, n), n),
+            gettext=lambda s: current_translations().ugettext(s),
+            ngettext=lambda s, p, n: _counted(current_translations().ungettext(s, p, n), n),
             newstyle=True,
-            pgettext=lambda c, s: _template_translations().upgettext(c, s),
-            npgettext=lambda c, s, p, n: _template_translations().unpgettext(c, s, p, n))
+            pgettext=lambda c, s: current_translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n))
 
 
 def format_day(value, format="medium"):

@@ -1,14 +1,22 @@
-"""Rendered pages kept in the process, so that a page asked again with
-nothing changed is not rendered again (Jinja, Babel and peewee's query
-building are most of a page's time: docs/BENCHMARKS.md).
+"""Rendered public pages kept in the process, so that a page asked again
+with nothing changed is not rendered again: the sign-in page and the help
+center, which new visitors open without a cookie and which are the same for
+every one of them (docs/BENCHMARKS.md: a kept page costs a tenth of
+building it). A signed-in customer's pages are not kept: each customer
+opens their own once, so a kept copy would seldom be asked again; they are
+made fast to build instead.
 
 A page is kept under a key that holds everything it was made from: its URL,
-the customer and their session's device state, the day, the texts'
-revision and the page versions of what it shows. The versions live in the
-database (page_version, raised by triggers: migrations/0009), so every
-process sees a change on its next request and no kept page outlives the
-data it showed. Entries also expire after a minute, for what no version
-follows (the order of the most read articles).
+the site, the day, the texts' revision and the version of each table it
+reads. domain.page_reads declares those tables, page by page; triggers made
+from it (run by domain.db.upgrade after the migrations) raise a
+table's version (page_version, scope = the table's name) in the same
+transaction as any change to a row, so every process sees a change on its
+next request and no kept page outlives the data it showed, whoever wrote
+it (the back office, an import, a shell). tests/test_page_cache.py fails
+when a kept page reads a table the list does not name. Entries also expire
+after a minute, for what no version follows (the order of the most read
+articles).
 
 What differs per request is cut out before keeping (a "hole": the CSRF
 token, an article's read count) and put back on each use."""
@@ -18,22 +26,19 @@ from collections import OrderedDict
 
 from domain import texts
 from domain.db import database
+from domain.page_reads import FOLLOWED, FOLLOWED_THROUGH, PAGE_READS
 
 
-# A customer's scope is "c<id>", written by the triggers (migrations/0009)
-# and read with the session (domain.sessions).
-HELP_SCOPE = "help"
-
-
-def customer_version(customer_id):
-    """The customer's own page version, read again (after a change the
-    request itself made)."""
-    return versions([f"c{customer_id}"])[0]
+def scopes_of(endpoint):
+    """The page versions a kept page's key holds (the texts' revision is in
+    every key)."""
+    tables = (FOLLOWED_THROUGH.get(table, table) for table in PAGE_READS[endpoint])
+    return tuple(sorted({table for table in tables if table in FOLLOWED}))
 
 
 def versions(scopes):
     """The numbers of `scopes` and the texts' revision, in one query (plain
-    SQL: asked on every cached page)."""
+    SQL: asked on every kept page)."""
     sql = "SELECT 'texts', number FROM text_revision WHERE id = 1"
     if scopes:      # "IN ()" is an error on PostgreSQL
         marks = ", ".join([database.param] * len(scopes))

@@ -2,11 +2,13 @@
 holds its hash, when it was last used and whether it has ended."""
 from datetime import timedelta
 
+from peewee import fn
+
+from domain import texts
 from domain.clock import utcnow
-from domain import db
-from domain.db import database
+from domain.db import KeptQuery
 from domain.tokens import digest, new_secret
-from models import Customer, LoginSession
+from models import Customer, LoginSession, TextRevision, Thread
 
 # Writing last_seen_at on every request would make every page a write.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -18,57 +20,39 @@ def start(customer):
     return key
 
 
-# Asked on every signed-in request, so written out once rather than built by
-# peewee each time (building a join of two wide tables cost more than
-# running it). With the session comes the customer's page version
-# (domain.page_cache): it says whether the customer row kept below is
-# still the one in the database, and the page cache needs it too.
-LOAD_SQL = (
-    "SELECT s.id, s.customer_id, s.last_seen_at, s.device_ok, s.authenticated_at, v.number "
-    "FROM login_session s LEFT JOIN page_version v ON v.scope = 'c' || s.customer_id "
-    "WHERE s.key_hash = {p} AND s.ended_at IS NULL AND s.last_seen_at > {p} AND s.created_at > {p}")
-
-# Customer rows by (database, id, page version): triggers raise the version
-# with every change to the row, so a kept row is never stale. Each request
-# gets its own Customer object (session_key and the like are per session).
-_customer_rows = {}
-CUSTOMER_ROWS_KEPT = 5000
+# Asked on every signed-in request: the session, its customer, the count
+# of threads with an unread answer (the header shows it on every page) and
+# the texts' revision (domain.texts: whether marketers published a change),
+# in one query whose SQL text is built once (domain.db.KeptQuery).
+UNREAD = Thread.alias()
+LOAD = KeptQuery(lambda key_hash, idle_after, started_after: (
+    LoginSession.select(
+        LoginSession, Customer,
+        UNREAD.select(fn.COUNT(UNREAD.id)).where(
+            UNREAD.customer == LoginSession.customer, UNREAD.customer_unread).alias("unread"),
+        TextRevision.select(TextRevision.number).where(TextRevision.id == 1).alias("texts"))
+    .join(Customer)
+    .where(LoginSession.key_hash == key_hash, LoginSession.ended_at.is_null(),
+           LoginSession.last_seen_at > idle_after, LoginSession.created_at > started_after)))
 
 
 def load(key, idle_seconds, absolute_seconds):
     """The customer signed in with `key`, or None when the session has ended,
     been idle too long, or lasted longer than allowed."""
     now = utcnow()
-    row = database.execute_sql(LOAD_SQL.format(p=database.param), (
-        digest(key), now - timedelta(seconds=idle_seconds),
-        now - timedelta(seconds=absolute_seconds))).fetchone()
-    if row is None:
+    found = LOAD(key_hash=digest(key), idle_after=now - timedelta(seconds=idle_seconds),
+                 started_after=now - timedelta(seconds=absolute_seconds))
+    if not found:
         return None
-    session_id, customer_id, last_seen_at, device_ok, authenticated_at, version = row
-    if now - LoginSession.last_seen_at.python_value(last_seen_at) > TOUCH_EVERY:
-        LoginSession.update(last_seen_at=now).where(LoginSession.id == session_id).execute()
-    customer = _customer(customer_id, version or 0)
-    if customer is None:
-        return None
+    row = found[0]
+    if now - row.last_seen_at > TOUCH_EVERY:
+        LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
+    texts.revision_known(row.texts or 0)
+    customer = row.customer
     customer.session_key = key
-    customer.page_version = version or 0
-    customer.device_ok = LoginSession.device_ok.python_value(device_ok)
-    customer.authenticated_at = LoginSession.authenticated_at.python_value(authenticated_at)
-    return customer
-
-
-def _customer(customer_id, version):
-    cache_key = (db.generation(), customer_id, version)
-    data = _customer_rows.get(cache_key)
-    if data is None:
-        found = Customer.get_or_none(Customer.id == customer_id)
-        if found is None:
-            return None
-        if len(_customer_rows) >= CUSTOMER_ROWS_KEPT:
-            _customer_rows.clear()
-        data = _customer_rows[cache_key] = dict(found.__data__)
-    customer = Customer(**data)
-    customer._dirty.clear()         # as loaded: save() writes only what changes
+    customer.device_ok = row.device_ok
+    customer.authenticated_at = row.authenticated_at
+    customer.unread_threads = row.unread
     return customer
 
 

@@ -5,9 +5,7 @@ from flask_login import current_user
 
 from domain import agreements
 from domain.clock import today_in
-from forms.auth import ButtonForm
 from views.shared.answers import render_page
-from views.shared.cache import cached_page
 from views.shared.guards import device_required
 from views.shared.sites import chosen_site
 
@@ -16,7 +14,6 @@ bp = Blueprint("account", __name__, url_prefix="/<lang>")
 
 @bp.route("/account")
 @device_required
-@cached_page()
 def home():
     cards = agreements.cards(current_user.id, today_in(chosen_site().market.timezone))
-    return render_page("account/home.html", customer=current_user, cards=cards, form=ButtonForm())
+    return render_page("account/home.html", customer=current_user, cards=cards)

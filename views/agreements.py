@@ -8,7 +8,6 @@ from domain import agreements, documents
 from domain.clock import today_in
 from models import Document
 from views.shared.answers import render_page
-from views.shared.cache import cached_page
 from views.shared.guards import device_required, owned_agreement
 from views.shared.sites import chosen_site
 
@@ -17,7 +16,6 @@ bp = Blueprint("agreements", __name__, url_prefix="/<lang>/agreements")
 
 @bp.route("/<id:agreement_id>")
 @device_required
-@cached_page()
 def detail(agreement_id):
     agreement = owned_agreement(agreement_id)
     page = request.args.get("page", 1, type=int)

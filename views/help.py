@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from domain import help, page_cache
+from domain import help
 from domain.ids import parse_number
 from forms.auth import ButtonForm
 from forms.help import AskForm, SearchForm
@@ -40,7 +40,7 @@ def suggestions():
 
 
 @bp.route("")
-@cached_page(scopes=(page_cache.HELP_SCOPE,))
+@cached_page()
 def home():
     return render_page("help/home.html", form=SearchForm(formdata=None), **suggestions())
 
@@ -100,8 +100,7 @@ def counted_read(key):
 
 
 @bp.route("/articles/<key>")
-@cached_page(scopes=(page_cache.HELP_SCOPE,), vary=has_voted_key,
-             holes={"reads": counted_read})
+@cached_page(vary=has_voted_key, holes={"reads": counted_read})
 def article(key):
     article, version = readable_article(key)
     market, locale = site_context()
@@ -139,7 +138,7 @@ def vote(key):
 
 
 @bp.route("/search")
-@cached_page(scopes=(page_cache.HELP_SCOPE,))
+@cached_page()
 def search():
     form = SearchForm(request.args)
     page = parse_number(request.args.get("page"), default=1, maximum=99999)

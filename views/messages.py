@@ -8,12 +8,11 @@ from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain import agreements, messages, page_cache
+from domain import agreements, messages
 from forms.messages import (ACCEPT, ComposeForm, ReplyForm, file_limits, sending_limit_message,
                             topic_label)
 from models import Attachment, Message, Thread
 from views.shared.answers import form_status, is_prefetch, redirect_to, render_page, retry_after
-from views.shared.cache import cached_page
 from views.shared.files import attachments_room, send_attachment
 from views.shared.guards import device_required
 from views.shared.limits import message_limit
@@ -45,7 +44,6 @@ def owned_thread(thread_id):
 
 @bp.route("")
 @device_required
-@cached_page()
 def inbox():
     page = request.args.get("page", 1, type=int)
     threads, page, pages = messages.inbox_page(current_user.id, page)
@@ -100,16 +98,14 @@ def show_thread(thread, form, status=200):
 
 def opening_reads_the_answer(view):
     """Opening a thread with an unread answer reads it, with JavaScript or
-    without, and says so once. It happens before the page cache is asked,
-    so the page shown is the read one: marking it raised the customer's page
-    version (the triggers of migrations/0009), which the cache's key holds.
-    A browser's prefetch or a HEAD is not the customer opening it; a link
+    without, and says so once; the header, whose count of unread threads
+    came with the session (domain.sessions), counts again. A browser's prefetch or a HEAD is not the customer opening it; a link
     checker has no session and never gets here."""
     @wraps(view)
     def wrapped(thread_id):
         opened = request.method == "GET" and not is_prefetch()
         if opened and messages.read_on_open(current_user.id, thread_id):
-            current_user.page_version = page_cache.customer_version(current_user.id)
+            current_user.unread_threads = None       # the header counts again
             flash(_("There is a new answer in this conversation."), "info")
         return view(thread_id=thread_id)
     return wrapped
@@ -118,7 +114,6 @@ def opening_reads_the_answer(view):
 @bp.route("/<id:thread_id>")
 @device_required
 @opening_reads_the_answer
-@cached_page()
 def thread(thread_id):
     return show_thread(owned_thread(thread_id), ReplyForm())
 

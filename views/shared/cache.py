@@ -1,10 +1,12 @@
-"""@cached_page: a GET page answered from the process's rendered pages
-(domain.page_cache) when nothing it shows has changed.
+"""@cached_page: a public GET page answered from the process's rendered
+pages (domain.page_cache) when nothing it shows has changed. The tables
+the page reads are declared in page_cache.PAGE_READS under its endpoint.
 
 Only what a page is made of may go in its key, so a page is cached only
 when it passes every check below, and otherwise rendered as usual:
-- a GET from a visitor or a customer; never with a staff session (a
-  marketer's preview of drafts, the staff's own pages);
+- a GET from a visitor not signed in; never for a signed-in customer (their
+  header is their own) nor with a staff session (a marketer's preview of
+  drafts, the staff's own pages);
 - no flashed message waiting (it shows once);
 - the view answered 200 with a rendered body (not a redirect, a file, an
   error) and left the session as it found it (but for the CSRF token).
@@ -32,17 +34,16 @@ def init_app(app):
                                                         app.config["PAGE_CACHE_SECONDS"])
 
 
-def cached_page(scopes=(), vary=None, holes=None):
-    """`scopes`: the shared page versions the page shows besides the
-    customer's own (page_cache.HELP_SCOPE); `vary(**view_args)`: what else
-    of the request the page depends on; `holes`: {name: function(**view_args)
-    -> text} for the per-request parts."""
+def cached_page(vary=None, holes=None):
+    """`vary(**view_args)`: what else of the request the page depends on;
+    `holes`: {name: function(**view_args) -> text} for the per-request
+    parts."""
     holes = dict(holes or {})
 
     def decorate(view):
         @wraps(view)
         def wrapped(**view_args):
-            key = _key(scopes, vary, view_args)
+            key = _key(vary, view_args)
             if key is None:
                 return view(**view_args)
             cache = current_app.extensions["page_cache"]
@@ -60,24 +61,19 @@ def cached_page(scopes=(), vary=None, holes=None):
                 cut[CSRF_FIELD] = g.get(CSRF_FIELD)
                 cache.put(key, answer[0], cut)
             return answer
+        wrapped.kept_page = True        # tests/test_page_cache.py: named in page_reads
         return wrapped
     return decorate
 
 
-def _key(scopes, vary, view_args):
+def _key(vary, view_args):
     if (request.method != "GET" or not current_app.config["PAGE_CACHE_ENTRIES"]
-            or session.get(STAFF_SESSION) or session.get("_flashes")):
+            or session.get(STAFF_SESSION) or session.get("_flashes")
+            or current_user.is_authenticated):
         return None
     site = chosen_site()
-    customer = current_user._get_current_object()
-    # The customer's own page version came with their session (domain.sessions).
-    signed_in = None
-    if customer.is_authenticated:
-        version = getattr(customer, "page_version", None)
-        if version is None:         # not loaded with its session: nothing to go by
-            return None
-        signed_in = (customer.id, version, bool(customer.device_ok))
-    return (db.generation(), request.full_path, wants_fragment(), site.code, signed_in,
+    scopes = page_cache.scopes_of(request.endpoint)
+    return (db.generation(), request.full_path, wants_fragment(), site.code,
             today_in(site.market.timezone), page_cache.versions(scopes),
             vary(**view_args) if vary else None)
 

@@ -15,6 +15,7 @@ from domain.i18n import format_day
 from forms.help import category_name
 from forms.register import TITLE_LABELS
 from models import Customer
+from views.shared.chrome import site_chrome
 from views.shared.sites import chosen_site, current_locale, switch_links
 
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
@@ -72,12 +73,15 @@ def template_globals():
                 title_labels=TITLE_LABELS, theme_version=theme_version(site.market),
                 css_version=current_app.config["STATIC_FINGERPRINT"],
                 script_version=current_app.config["SCRIPT_FINGERPRINT"],
-                htmx_file=HTMX_FILE, unread_messages=unread_messages)
+                htmx_file=HTMX_FILE, unread_messages=unread_messages, site_chrome=site_chrome)
 
 
 def unread_messages():
     """The header's count of unread threads; called only where a signed-in
     customer's header is drawn."""
-    if not isinstance(current_user._get_current_object(), Customer):
+    customer = current_user._get_current_object()
+    if not isinstance(customer, Customer):
         return 0
-    return messages.unread_count(current_user.id)
+    # Counted with the session (domain.sessions), unless this request read one.
+    known = getattr(customer, "unread_threads", None)
+    return known if known is not None else messages.unread_count(customer.id)
