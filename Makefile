@@ -57,7 +57,11 @@ screenshots: setup
 
 # Load on loopback: the portal and a bare Flask app under gunicorn, measured
 # with wrk (Debian's package, installed here when missing); the results go
-# to docs/BENCHMARKS.md. BENCH_SECONDS sets each run's length (default 10).
+# to docs/BENCHMARKS.md, two tables: the pages as customers arrive (new
+# visitors, 5,000 signed-in customers and 50 agents in turn: bench/arrivals.py
+# and bench/arrivals.lua) and repeat views (one customer, the same URL).
+# BENCH_SECONDS sets each run's length (default 10), BENCH_WARMUP_SECONDS
+# each warm-up's (default 2).
 bench: setup
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; \
 		apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }

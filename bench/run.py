@@ -1,21 +1,34 @@
 """`make bench`: the portal under gunicorn against a bare Flask app, on
 loopback, with wrk; the results go to docs/BENCHMARKS.md and stdout.
 
+Two tables from one run, on one server:
+
+- as customers arrive (first views): the public pages as new visitors
+  without any cookie, each signed-in page asked by a different customer
+  every time (bench/arrivals.py's 5,000, bench/arrivals.lua rotating
+  through them), the agents' queue by different agents;
+- repeat views: one signed-in customer (or one visitor's cookies) asking
+  the same URL again and again.
+
 What it does, in order:
 
 1. A temporary folder with a fresh SQLite database (the migrations), the
    demo help center, one Austrian customer (no device authorization step)
    with 3 linked agreements, one of them with 60 payments, and 1,000 message
    threads, one of them with 20 messages. The password hash is argon2-cffi's
-   default, as in production.
+   default, as in production. Then, in the same database, 5,000 customers
+   of every market from demo.scale.generate, each with a session made as a
+   sign-in makes it, and 50 agents signed in with both factors
+   (bench/arrivals.py).
 2. The time of one password hash alone (median of 10), and the hashes per
    second of WORKERS processes hashing at once (the ceiling of the login POST).
 3. The bare app (bench/bare.py) under gunicorn, measured; then the portal
    under the same gunicorn settings, with production settings from the
-   environment: each page checked for a 200 first, warmed up, measured; the
-   login POST last (bench/login.lua); the peak resident memory (VmHWM) of
-   each worker; then the bare app once more, so that the noise of the
-   machine shows in the two bare figures. Ratios are to their mean.
+   environment: each page checked for a 200 first (a sample of the rotated
+   ones), warmed up, measured, first views then repeat views; the login
+   POST last (bench/login.lua); the peak resident memory (VmHWM) of each
+   worker; then the bare app once more, so that the noise of the machine
+   shows in the two bare figures. Ratios are to their mean.
 
 Every load is wrk on 127.0.0.1 against a server this script started, each
 run bounded by its duration. Environment: BENCH_SECONDS (default 10) for
@@ -48,8 +61,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
+import arrivals  # noqa: E402  (bench/arrivals.py, next to this file: the customers as they arrive)
+
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 LOGIN_SCRIPT = ROOT / "bench" / "login.lua"
+ARRIVALS_SCRIPT = ROOT / "bench" / "arrivals.lua"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 WORKERS = 2                 # the machine has 2 cores; the same for both apps
@@ -89,6 +105,15 @@ ARTICLE = "forgotten-password"
 THREAD_COUNT = 1000
 THREAD_MESSAGES = 20
 PAYMENTS = 60
+# The first views: more customers than any cache keeps (bench/arrivals.py),
+# and the agents who open the queue. Of each rotated page, SAMPLE URLs (with
+# their cookies, spread over the list) are checked for a 200 before wrk.
+CUSTOMERS = arrivals.CUSTOMERS
+AGENTS = arrivals.AGENTS
+SAMPLE = 20
+# The server's key, and the key the first views' session cookies are signed
+# with beforehand (bench/arrivals.py signs them as Flask does).
+SECRET_KEY = "bench secret key, not for production"
 
 # Environment that would change the app under test: the caller's is dropped.
 DROPPED_ENV = ("KEYFOB_", "FLASK_", "DATABASE_URL", "TEST_DATABASE_URL")
@@ -192,6 +217,50 @@ def build_data(folder):
                    thread_messages=Message.select().where(Message.thread == long_thread.id).count())
     database.close()
     return ids
+
+
+# The signed-in pages of the first views: the key of each in
+# arrivals.make_customers' dicts, and the row's name and URL pattern.
+ARRIVAL_PAGES = (
+    ("dashboard", "dashboard", "/<site>/account"),
+    ("agreement", "agreement", "/<site>/agreements/<id>"),
+    ("payoff", "payoff form", "/<site>/agreements/<id>/payoff"),
+    ("inbox", "inbox", "/<site>/messages"),
+    ("thread", "thread", "/<site>/messages/<id>"),
+    ("profile", "profile", "/<site>/profile"),
+)
+
+
+def build_arrivals(folder, ids):
+    """The first views' visitors, in the run's database before the server
+    starts: CUSTOMERS generated customers and AGENTS agents, each with a
+    session signed with the server's key. Returns {page: (file, entries)},
+    the files (one "cookie<TAB>path" a line) for bench/arrivals.lua."""
+    from app import create_app
+    from domain.db import database
+
+    # The settings the server gets that a session cookie depends on (the
+    # key), and the run's own instance folder, as in build_data.
+    app = create_app({"DATABASE_URL": ids["database_url"], "SECRET_KEY": SECRET_KEY,
+                      "MAIL_OUTBOX_DIR": str(folder / "mail"),
+                      "SMS_OUTBOX_DIR": str(folder / "sms")},
+                     instance_path=str(folder / "instance"))
+    customers = arrivals.make_customers(app, CUSTOMERS)
+    agents = arrivals.make_agents(app, AGENTS)
+    database.close()
+    if len(customers) != CUSTOMERS:
+        fail(f"arrivals.make_customers made {len(customers)} customers, not {CUSTOMERS}")
+    pages = {}
+    for key, _name, _pattern in ARRIVAL_PAGES:
+        # A customer without an agreement (or a thread) has no such page.
+        pages[key] = [(c["cookie"], c[key]) for c in customers if c[key]]
+    pages["queue"] = [(cookie, "/staff/queue") for cookie in agents]
+    files = {}
+    for key, entries in pages.items():
+        path = folder / f"arrivals-{key}.tsv"
+        arrivals.write_lua_table(path, entries)
+        files[key] = (path, entries)
+    return files
 
 
 # --- the password hash ------------------------------------------------------------
@@ -407,7 +476,7 @@ def fetch(url, cookie=None, data=None):
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
 
 
-def wrk_command(url, seconds, cookie=None, script=None, timeout=None):
+def wrk_command(url, seconds, cookie=None, script=None, timeout=None, script_args=()):
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     if timeout:
         command += ["--timeout", timeout]
@@ -415,18 +484,19 @@ def wrk_command(url, seconds, cookie=None, script=None, timeout=None):
         command += ["-s", str(script)]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    return command + [url]
+    # What follows "--" goes to the script's init(args).
+    return command + [url] + (["--", *map(str, script_args)] if script_args else [])
 
 
-def run_wrk(server, url, cookie=None, script=None, timeout=TIMEOUT, env=None):
+def run_wrk(server, url, cookie=None, script=None, timeout=TIMEOUT, env=None, script_args=()):
     """Warm-up, then the measured run, each on a server done with what
     came before; the figures wrk printed."""
     for seconds in (WARMUP_SECONDS, SECONDS):
         if seconds <= 0:
             continue
         server.drain()
-        done = subprocess.run(wrk_command(url, seconds, cookie, script, timeout), env=env,
-                              capture_output=True, text=True, timeout=seconds + 60)
+        done = subprocess.run(wrk_command(url, seconds, cookie, script, timeout, script_args),
+                              env=env, capture_output=True, text=True, timeout=seconds + 60)
         if done.returncode != 0:
             fail(f"wrk failed on {url}:\n{done.stdout}\n{done.stderr}")
     server.drain()
@@ -528,6 +598,135 @@ def measure_bare(folder, env):
         server.stop()
 
 
+def public_pages():
+    """(name, path) of the public pages of the first views."""
+    return [
+        ("login page", f"/{LANG}/login"),
+        ("registration, first step", f"/{LANG}/register"),
+        ("help home", f"/{LANG}/help"),
+        ("help article", f"/{LANG}/help/articles/{ARTICLE}"),
+        ("help search", f"/{LANG}/help/search?" + urllib.parse.urlencode({"q": SEARCH})),
+    ]
+
+
+def check_page(server, path, cookie=None):
+    """One GET as wrk will send it, which must answer 200: its body."""
+    status, _headers, body = fetch(server.base + path, cookie)
+    if status != 200:
+        fail(f"GET {path} answered {status}, not 200: nothing measured")
+    if "search" in path and b"/help/articles/" not in body:
+        log(f"bench: warning: the search for {SEARCH!r} found no article")
+    return body
+
+
+def check_sample(server, entries):
+    """SAMPLE of a rotated page's (cookie, path) entries, spread over the
+    list, each checked for a 200 with its own cookie: the bodies. One that
+    does not answer 200 stops the run (a rotation of redirects to the
+    sign-in would be measured as a fast page)."""
+    count = min(SAMPLE, len(entries))
+    bodies = []
+    for n in range(count):
+        cookie, path = entries[n * len(entries) // count]
+        status, headers, body = fetch(server.base + path, cookie)
+        if status != 200:
+            fail(f"GET {path} (entry {n * len(entries) // count} of {len(entries)}) answered "
+                 f"{status} {headers.get('Location') or ''}, not 200: nothing measured")
+        bodies.append(body)
+    return bodies
+
+
+def median_sizes(bodies):
+    """(raw, gzip) bytes, each the median over the bodies."""
+    sizes = [page_sizes(body) for body in bodies]
+    return (int(statistics.median(s[0] for s in sizes)),
+            int(statistics.median(s[1] for s in sizes)))
+
+
+def log_errors(result):
+    non_ok, socket_errors = errors_of(result)
+    not_200 = not_200_of(result)
+    if non_ok or socket_errors or not_200:
+        log(f"bench:   {non_ok} non-2xx/3xx, {socket_errors} socket errors "
+            f"{result['socket_errors'] or ''}; answers not 200: {not_200 or 'none counted'}")
+
+
+def measure_first_views(server, files):
+    """The first table: public pages as new visitors (no Cookie header at
+    all), then each signed-in page asked by a different customer every time,
+    then the agents' queue by different agents (bench/arrivals.lua rotating
+    through `files`, each entry its own cookie and path)."""
+    results = []
+    for name, path in public_pages():
+        body = check_page(server, path)
+        log(f"bench: first views, {name}: {path}")
+        result = run_wrk(server, server.base + path)
+        result.update(name=name, path=path, visitors="new visitors, no cookie",
+                      sizes=page_sizes(body))
+        log_errors(result)
+        results.append(result)
+    rotated = [(key, name, pattern, "customers") for key, name, pattern in ARRIVAL_PAGES]
+    rotated.append(("queue", "agents' queue", "/staff/queue", "agents"))
+    for key, name, pattern, who in rotated:
+        path, entries = files[key]
+        bodies = check_sample(server, entries)
+        label = f"{name} ({len(entries):,} {who})"
+        log(f"bench: first views, {label}: {pattern}")
+        # The URL gives wrk the host and port; the paths come from the file.
+        result = run_wrk(server, server.base + "/", script=ARRIVALS_SCRIPT,
+                         script_args=(path, THREADS))
+        result.update(name=label, path=pattern, visitors=f"a different one of {len(entries):,} "
+                      f"{who} each request", sizes=median_sizes(bodies))
+        log_errors(result)
+        results.append(result)
+    return results
+
+
+def measure_repeat_views(server, ids):
+    """The second table: one signed-in customer, or one visitor's cookies,
+    asking the same URL again and again."""
+    browser = Browser(server.base)
+    status, headers, _ = browser.request(f"/{LANG}/login", {
+        "csrf_token": browser.token(f"/{LANG}/login"), "email": EMAIL,
+        "password": PASSWORD})
+    if status != 303 or not headers.get("Location", "").endswith(f"/{LANG}/account"):
+        fail(f"signing in answered {status} {headers.get('Location')}")
+    # The redirect followed, as a browser does: the dashboard's forms
+    # put the session's CSRF secret in the cookie, which the browser
+    # keeps (without it, each request would make a new one).
+    browser.request(f"/{LANG}/account")
+    signed_in = browser.cookie_header()
+    # A visitor not signed in, whose browser kept the cookies of the
+    # page it opened before (the session, with its CSRF secret, and
+    # the site): as on every page but a visitor's very first.
+    visitor = Browser(server.base)
+    visitor.request(f"/{LANG}/login")
+    anonymous = visitor.cookie_header()
+    pages = [
+        ("login page", f"/{LANG}/login", anonymous),
+        ("help home", f"/{LANG}/help", anonymous),
+        ("help article", f"/{LANG}/help/articles/{ARTICLE}", anonymous),
+        ("help search", f"/{LANG}/help/search?" + urllib.parse.urlencode({"q": SEARCH}),
+         anonymous),
+        ("dashboard (3 agreements)", f"/{LANG}/account", signed_in),
+        (f"agreement ({ids['payments']} payments)", f"/{LANG}/agreements/{ids['agreement']}",
+         signed_in),
+        (f"inbox ({ids['threads']:,} threads)", f"/{LANG}/messages", signed_in),
+        (f"thread ({ids['thread_messages']} messages)", f"/{LANG}/messages/{ids['thread']}",
+         signed_in),
+    ]
+    results = []
+    for name, path, cookie in pages:
+        body = check_page(server, path, cookie)
+        log(f"bench: repeat views, {name}: {path}")
+        result = run_wrk(server, server.base + path, cookie)
+        result.update(name=name, path=path, visitors="signed in" if cookie == signed_in
+                      else "visitor's cookies", sizes=page_sizes(body))
+        log_errors(result)
+        results.append(result)
+    return results
+
+
 def main():
     started = time.monotonic()
     ensure_wrk()
@@ -539,6 +738,9 @@ def main():
         ids = build_data(folder)
         log(f"bench: {ids['threads']} threads, {ids['payments']} payments on agreement "
             f"{ids['agreement']}, {ids['thread_messages']} messages in thread {ids['thread']}")
+        files = build_arrivals(folder, ids)
+        log(f"bench: {CUSTOMERS:,} generated customers and {AGENTS} agents signed in: "
+            + ", ".join(f"{key} {len(entries):,}" for key, (_, entries) in files.items()))
         hashing = measure_hash()
         log(f"bench: one hash {hashing['hash_s'] * 1000:.0f} ms ({hashing['params']})")
 
@@ -548,7 +750,7 @@ def main():
 
         app_env = clean_env({
             "DATABASE_URL": ids["database_url"],
-            "KEYFOB_SECRET_KEY": "bench secret key, not for production",
+            "KEYFOB_SECRET_KEY": SECRET_KEY,
             "KEYFOB_OUTBOX_SEND_AFTER_REQUEST": "false",
             "KEYFOB_MAIL_OUTBOX_DIR": str(folder / "mail"),
             "KEYFOB_SMS_OUTBOX_DIR": str(folder / "sms"),
@@ -562,48 +764,8 @@ def main():
         spec = f'app:create_app(instance_path="{folder / "instance"}")'
         app = Server("app", spec, app_env, "/healthz", folder)
         try:
-            browser = Browser(app.base)
-            status, headers, _ = browser.request(f"/{LANG}/login", {
-                "csrf_token": browser.token(f"/{LANG}/login"), "email": EMAIL,
-                "password": PASSWORD})
-            if status != 303 or not headers.get("Location", "").endswith(f"/{LANG}/account"):
-                fail(f"signing in answered {status} {headers.get('Location')}")
-            # The redirect followed, as a browser does: the dashboard's forms
-            # put the session's CSRF secret in the cookie, which the browser
-            # keeps (without it, each request would make a new one).
-            browser.request(f"/{LANG}/account")
-            signed_in = browser.cookie_header()
-            # A visitor not signed in, whose browser kept the cookies of the
-            # page it opened before (the session, with its CSRF secret, and
-            # the site): as on every page but a visitor's very first.
-            visitor = Browser(app.base)
-            visitor.request(f"/{LANG}/login")
-            anonymous = visitor.cookie_header()
-            pages = [
-                ("login page", f"/{LANG}/login", anonymous),
-                ("help home", f"/{LANG}/help", anonymous),
-                ("help article", f"/{LANG}/help/articles/{ARTICLE}", anonymous),
-                ("help search", f"/{LANG}/help/search?" + urllib.parse.urlencode({"q": SEARCH}),
-                 anonymous),
-                ("dashboard (3 agreements)", f"/{LANG}/account", signed_in),
-                (f"agreement ({ids['payments']} payments)", f"/{LANG}/agreements/{ids['agreement']}",
-                 signed_in),
-                (f"inbox ({ids['threads']:,} threads)", f"/{LANG}/messages", signed_in),
-                (f"thread ({ids['thread_messages']} messages)", f"/{LANG}/messages/{ids['thread']}",
-                 signed_in),
-            ]
-            results = []
-            for name, path, cookie in pages:
-                status, _headers, body = fetch(app.base + path, cookie)
-                if status != 200:
-                    fail(f"GET {path} answered {status}, not 200: nothing measured")
-                if "search" in path and b"/help/articles/" not in body:
-                    log(f"bench: warning: the search for {SEARCH!r} found no article")
-                log(f"bench: {name}: {path}")
-                result = run_wrk(app, app.base + path, cookie)
-                result.update(name=name, path=path, cookie="signed in" if cookie == signed_in
-                              else "visitor's cookies", sizes=page_sizes(body))
-                results.append(result)
+            first_views = measure_first_views(app, files)
+            results = measure_repeat_views(app, ids)
 
             # The login POST: an anonymous session's cookie and its CSRF token.
             visitor = Browser(app.base)
@@ -634,7 +796,8 @@ def main():
     report = dict(when=when, elapsed=time.monotonic() - started, machine=machine(),
                   versions=versions(), commit=commit(), load=(load_before, os.getloadavg()),
                   bare=(bare_first, bare_second), bare_command=bare_command,
-                  app_command=app_command, results=results, login=login, hashing=hashing,
+                  app_command=app_command, first_views=first_views, results=results,
+                  login=login, hashing=hashing, arrivals={k: len(e) for k, (_, e) in files.items()},
                   memory=(app_memory, app_same_workers, master_memory), ids=ids)
     text = write_doc(report)
     log("")
@@ -652,6 +815,14 @@ def errors_of(result):
     return result["non_ok"], socket_errors
 
 
+def not_200_of(result):
+    """The answers other than 200 that bench/arrivals.lua counted (a 3xx
+    is no error to wrk): "3xx 12, 4xx 3", or "" (none, or not counted)."""
+    if "200" not in result["statuses"]:
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in result["statuses"].items() if k != "200" and v)
+
+
 def verdict(result, reference):
     ratio = result["rps"] / reference
     tail = result["p99"] / result["p50"] if result["p50"] and result["p99"] else None
@@ -665,12 +836,23 @@ def verdict(result, reference):
         kinds = ", ".join(f"{k} {v}" for k, v in result["socket_errors"].items() if v)
         problems.append(f"{non_ok} non-2xx/3xx, {socket_errors} socket errors"
                         + (f" ({kinds})" if kinds else ""))
+    not_200 = not_200_of(result)
+    if not_200:
+        problems.append(f"answers not 200: {not_200}")
     return ratio, tail, ("yes" if not problems else "no: " + "; ".join(problems))
 
 
-def table(report):
+def reference_of(report):
+    """The mean of the two bare Flask runs' req/s: what the ratios are to."""
     bare_first, bare_second = report["bare"]
-    reference = (bare_first["rps"] + bare_second["rps"]) / 2
+    return (bare_first["rps"] + bare_second["rps"]) / 2
+
+
+def table(report, results):
+    """The rows of one table (the bare runs first, as its reference), and
+    the names of the pages below MIN_RATIO."""
+    bare_first, bare_second = report["bare"]
+    reference = reference_of(report)
     lines = ["| page | URL | req/s | ratio to bare | p50 ms | p99 ms | p99/p50 | raw bytes "
              "| gzip bytes | meets targets |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -680,7 +862,7 @@ def table(report):
                      f"| {ms(bare['p50'])} | {ms(bare['p99'])} | {'–' if tail is None else f'{tail:.1f}'} "
                      f"| {bare['sizes'][0]:,} | {bare['sizes'][1]:,} | reference |")
     below = []
-    for result in report["results"]:
+    for result in results:
         ratio, tail, meets = verdict(result, reference)
         if ratio < MIN_RATIO:
             below.append(result["name"])
@@ -688,7 +870,7 @@ def table(report):
                      f"| {ratio:.2f} | {ms(result['p50'])} | {ms(result['p99'])} "
                      f"| {'–' if tail is None else f'{tail:.1f}'} | {result['sizes'][0]:,} "
                      f"| {result['sizes'][1]:,} | {meets} |")
-    return "\n".join(lines), reference, below
+    return "\n".join(lines), below
 
 
 def login_section(report):
@@ -769,19 +951,33 @@ def kept_sections():
     return "".join(found)
 
 
+def short_name(name):
+    """A row's name without what follows it: "registration, first step
+    (…)" → "registration", for the history's one line."""
+    return name.split(" (")[0].split(",")[0]
+
+
 def write_doc(report):
-    rows, reference, below = table(report)
+    reference = reference_of(report)
+    first_rows, first_below = table(report, report["first_views"])
+    rows, below = table(report, report["results"])
     login_rows, login_ratio, login_meets = login_section(report)
     v, m = report["versions"], report["machine"]
     when = report["when"].strftime("%Y-%m-%d %H:%M UTC")
     (load1, _, _), (load2, _, _) = report["load"]
     sample_url = "http://127.0.0.1:PORT/de-at/account"
-    summary = (f"- {when}, {report['commit']}: bare {reference:,.0f} req/s; "
-               + ", ".join(f"{r['name'].split(' (')[0]} {r['rps'] / reference:.2f}"
+    wrk_line = f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT}"
+    counts = report["arrivals"]
+    summary = (f"- {when}, {report['commit']}: bare {reference:,.0f} req/s; first views: "
+               + ", ".join(f"{short_name(r['name'])} {r['rps'] / reference:.2f}"
+                           for r in report["first_views"])
+               + "; repeat views: "
+               + ", ".join(f"{short_name(r['name'])} {r['rps'] / reference:.2f}"
                            for r in report["results"])
                + f"; login POST {report['login']['rps']:.1f} req/s ({login_ratio:.2f} of the "
-               f"hash bound); below {MIN_RATIO}: {len(below)} of {len(report['results'])}; "
-               f"load {load1:.1f}→{load2:.1f}")
+               f"hash bound); below {MIN_RATIO}: {len(first_below)} of "
+               f"{len(report['first_views'])} first views, {len(below)} of "
+               f"{len(report['results'])} repeat views; load {load1:.1f}→{load2:.1f}")
     history = history_lines() + [summary]
     kept = kept_sections()
     text = f"""# Benchmarks
@@ -790,6 +986,11 @@ Written by `make bench` (bench/run.py); each run replaces this file but the
 history at the end, which gets one line per run, and the section `Cost at scale`
 (`make bench-scale`), kept as it is. The last run: **{when}**, commit
 {report['commit']}, {report['elapsed']:.0f} s in all.
+
+Two tables from the same run on the same server: the pages as customers arrive (every
+request a new visitor, or a different signed-in customer or agent: what a page costs when
+this customer has not just asked for it), and the pages seen again (one customer asking the
+same URL again and again).
 
 ## Machine and versions
 
@@ -820,36 +1021,72 @@ make bench                     # BENCH_SECONDS={SECONDS} (default 10), BENCH_WAR
   `KEYFOB_OUTBOX_SEND_AFTER_REQUEST=false`, `KEYFOB_SECRET_KEY=…`, the outbox folders in the
   temporary folder, `KEYFOB_RATE_LIMIT_LOGIN_PER_CLIENT='[1000000, 900]'` (so that the login
   POST is not answered 429), and argon2-cffi's default hash cost.
-- The data: a fresh database (the migrations), the demo help center, one customer of the
-  Austrian market (de-at: no device authorization step) with 3 linked agreements, one with
-  {report['ids']['payments']} payments, and {report['ids']['threads']:,} message threads, one with
-  {report['ids']['thread_messages']} messages.
-- Each page: one GET checked for 200 (its body gives the sizes: raw, and gzip level 6), a
-  warm-up of {WARMUP_SECONDS} s, then `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT} URL`
-  (a longer timeout than wrk's 2 s, so that no slow answer drops out of the latencies), for
-  the signed-in pages with `-H "Cookie: keyfob=…; site=de-at"` (a session signed in over HTTP
-  before, the redirect to the dashboard followed), for the public pages the
-  cookies of a visitor not signed in who opened the login page before (`-H "Cookie: keyfob=…;
-  site=de-at"`: its session holds the CSRF secret, as a browser keeps it), e.g.
-  `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT} -H "Cookie: keyfob=…; site=de-at" {sample_url}`.
-  Before the warm-up, before the measured run and after it, the script waits until the server
-  has finished the requests wrk left behind (two fast answers in a row from `/healthz`).
-- The login POST: `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {LOGIN_TIMEOUT} -s bench/login.lua
+- The data, all made before the server starts: a fresh database (the migrations), the demo
+  help center, one customer of the Austrian market (de-at: no device authorization step) with
+  3 linked agreements, one with {report['ids']['payments']} payments, and
+  {report['ids']['threads']:,} message threads, one with {report['ids']['thread_messages']} messages
+  (the repeat views' customer). Then, for the first views (bench/arrivals.py),
+  {CUSTOMERS:,} customers generated by `demo.scale.generate({CUSTOMERS},
+  messages_per_customer=4, articles_per_market=0)`, of every market and its languages (their
+  URLs carry their own site: `/de-at/…`, `/en-ca/…`, …), each with a session made as a
+  sign-in makes it: a `login_session` row (the device authorized, made 5 minutes before), its
+  key and the CSRF secret in a Flask session cookie signed with the server's key
+  (`Cookie: keyfob=…; site=<their site>`); and {AGENTS} agents (role `agent`), each with a staff
+  session past both factors (`Cookie: keyfob=…`).
+- Each measured page: a warm-up of {WARMUP_SECONDS} s, then the measured run of {SECONDS} s with
+  `-t{THREADS} -c{CONNECTIONS} --latency --timeout {TIMEOUT}` (a longer timeout than wrk's 2 s,
+  so that no slow answer drops out of the latencies). Before the warm-up, before the measured
+  run and after it, the script waits until the server has finished the requests wrk left
+  behind (two fast answers in a row from `/healthz`).
+- **As customers arrive** (the first table), measured first:
+  - the public pages as new visitors: no Cookie header at all, so every request is a
+    visitor's very first; one GET without cookies checked for 200 first (its body gives the
+    sizes: raw, and gzip level 6), then e.g.
+    `{wrk_line} http://127.0.0.1:PORT/de-at/login`;
+  - the signed-in pages, each request a different customer out of the {CUSTOMERS:,}, and the
+    agents' queue, each request a different agent out of the {AGENTS}: one file per page of
+    "cookie⟨tab⟩path" lines, each customer's own cookie and URL (their own agreement, payoff
+    form, thread; a customer without an agreement or a thread is left out of those pages:
+    {', '.join(f'{key} {count:,}' for key, count in counts.items())} entries), which
+    bench/arrivals.lua walks through, one line a request, thread n of {THREADS} starting n/{THREADS} of
+    the way through, so that a customer comes again only after about all the others (at
+    500 req/s, {CUSTOMERS:,} customers last {CUSTOMERS / 500:.0f} s):
+    `{wrk_line} -s bench/arrivals.lua http://127.0.0.1:PORT/ -- <tmp>/arrivals-dashboard.tsv {THREADS}`
+    (the agents' queue: `/staff/queue`, its first page of all markets, over the threads of
+    all the customers).
+    Before the warm-up, {SAMPLE} entries spread over the file are each checked for a 200 with
+    their own cookie (the sizes are the medians of their bodies). arrivals.lua counts the
+    answers: any that is not a 200 (a 3xx too, which wrk does not count as an error: a
+    sign-in page instead of the dashboard) shows in "meets targets".
+- **Repeat views** (the second table), measured after the first, in the same database: one
+  GET checked for 200 (its body gives the sizes), then `{wrk_line} URL` for the signed-in pages with
+  `-H "Cookie: keyfob=…; site=de-at"` (a session signed in over HTTP before, the redirect to
+  the dashboard followed), for the public pages the cookies of a visitor not signed in who
+  opened the login page before (`-H "Cookie: keyfob=…; site=de-at"`: its session holds the
+  CSRF secret, as a browser keeps it), e.g.
+  `{wrk_line} -H "Cookie: keyfob=…; site=de-at" {sample_url}`.
+- The login POST, last: `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {LOGIN_TIMEOUT} -s bench/login.lua
   http://127.0.0.1:PORT/de-at/login`, the body (CSRF token, e-mail, password) and the cookie of
   one anonymous session fetched first; every answer should be a 303 to the dashboard.
-- Ratios are to the mean of the two bare Flask runs ({reference:,.0f} req/s).
+- Ratios are to the mean of the two bare Flask runs ({reference:,.0f} req/s), in both tables.
 - Targets: every GET page at least {MIN_RATIO} of bare Flask's throughput and p99 under
   {MAX_TAIL:g}× p50 at {CONNECTIONS} connections; the login POST at least {MIN_HASH_BOUND} of
   the hashes per second of {WORKERS} processes hashing at once.
 
-## Pages
+## Pages as customers arrive
+
+{first_rows}
+
+Below {MIN_RATIO} of bare Flask: {', '.join(first_below) if first_below else 'none'}.
+
+## Pages seen again (repeat views)
 
 {rows}
 
+Below {MIN_RATIO} of bare Flask: {', '.join(below) if below else 'none'}.
+
 `static/css/site.css`: {css_sizes()}; `static/vendor/htmx-2.0.11.min.js`: {js_sizes()}
 (each fetched once and cached for a year: `SEND_FILE_MAX_AGE_DEFAULT`).
-
-Below {MIN_RATIO} of bare Flask: {', '.join(below) if below else 'none'}.
 
 ## Login POST
 

@@ -85,17 +85,57 @@ def cards(customer_id, today):
     return cards
 
 
-def payments_page(agreement, page):
-    """(payments of that page, newest first; number of pages)."""
-    count = Payment.select().where(Payment.agreement == agreement.id).count()
-    pages = max(1, -(-count // PAYMENTS_PER_PAGE))
+# Every URL with an agreement in it asks this (views.shared.guards).
+OWNED = KeptQuery(lambda agreement_id, customer_id: (
+    Agreement.select().where(Agreement.id == agreement_id, Agreement.customer == customer_id)))
+
+
+def owned(agreement_id, customer_id):
+    """The customer's agreement with that id, or None."""
+    found = OWNED(agreement_id=agreement_id, customer_id=customer_id)
+    return found[0] if found else None
+
+
+# The agreement page's agreement with its number of payments and the day of
+# the latest.
+WITH_PAYMENTS = KeptQuery(lambda agreement_id, customer_id: (
+    Agreement.select(
+        Agreement,
+        Payment.select(fn.COUNT(Payment.id)).where(
+            Payment.agreement == Agreement.id).alias("payment_count"),
+        Payment.select(fn.MAX(Payment.paid_on)).where(
+            Payment.agreement == Agreement.id).alias("last_paid"))
+    .where(Agreement.id == agreement_id, Agreement.customer == customer_id)))
+PAYMENTS = KeptQuery(lambda agreement_id, limit, offset: (
+    Payment.select().where(Payment.agreement == agreement_id)
+    .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit).offset(offset)))
+DOCUMENTS = KeptQuery(lambda agreement_id: (
+    Document.select().where(Document.agreement == agreement_id)
+    .order_by(Document.issued_on.desc(), Document.id.desc())))
+
+
+@dataclass
+class Page:
+    """What the agreement page shows besides the agreement's terms."""
+    payments: list
+    page: int
+    pages: int
+    next_due: date
+    overdue: bool
+    documents: list
+
+
+def agreement_page(agreement_id, customer_id, page, today):
+    """(the customer's agreement, its Page with that page of payments,
+    newest first), in three queries; None when the agreement is not theirs."""
+    found = WITH_PAYMENTS(agreement_id=agreement_id, customer_id=customer_id)
+    if not found:
+        return None
+    agreement = found[0]
+    pages = max(1, -(-agreement.payment_count // PAYMENTS_PER_PAGE))
     page = min(max(page, 1), pages)
-    rows = list(Payment.select().where(Payment.agreement == agreement.id)
-                .order_by(Payment.paid_on.desc(), Payment.id.desc())
-                .paginate(page, PAYMENTS_PER_PAGE))
-    return rows, page, pages
-
-
-def documents(agreement):
-    return list(Document.select().where(Document.agreement == agreement.id)
-                .order_by(Document.issued_on.desc(), Document.id.desc()))
+    payments = PAYMENTS(agreement_id=agreement.id, limit=PAYMENTS_PER_PAGE,
+                        offset=(page - 1) * PAYMENTS_PER_PAGE)
+    due, overdue = next_payment(agreement, today, Payment.paid_on.python_value(agreement.last_paid))
+    return agreement, Page(payments, page, pages, due, overdue,
+                           DOCUMENTS(agreement_id=agreement.id))

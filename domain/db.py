@@ -208,8 +208,14 @@ class KeptQuery:
             instance.__dict__.update(extra)
             for other, attr in joined.items():
                 related = data[other]
+                if not related:
+                    continue        # none of its columns selected: peewee loads it if asked
                 pk = related.get(other._meta.primary_key.name)
-                instance.__rel__[attr] = _loaded(other, related) if pk is not None else None
+                related = _loaded(other, related) if pk is not None else None
+                if attr in model._meta.fields:
+                    instance.__rel__[attr] = related        # the foreign key's object
+                else:
+                    instance.__dict__[attr] = related       # join(..., attr="name")
             found.append(instance)
         return found
 

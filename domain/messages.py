@@ -12,7 +12,7 @@ from peewee import JOIN, fn
 
 from domain import accounts, attachments
 from domain.clock import utcnow
-from domain.db import database
+from domain.db import KeptQuery, database
 from domain.links import customer_link
 from domain.markets import customer_site
 from models import Agreement, Attachment, Customer, Message, Thread
@@ -71,15 +71,30 @@ def notify_customer(customer, thread):
                               brand=customer_site(customer).market.brand), link=link)
 
 
-def read_on_open(customer_id, thread_id):
-    """The customer opened the thread: its answer is read. True when it was
-    unread until now (one request says so, however many open it at once);
-    nothing happens for a thread that is not theirs."""
-    unread = (Thread.id == thread_id) & (Thread.customer == customer_id) & Thread.customer_unread
-    # Looked up first: most openings find nothing to mark, and a read is no write.
-    if not Thread.select(Thread.id).where(unread).exists():
+# Every URL with a thread in it asks this (views.messages.owned_thread).
+OWNED_THREAD = KeptQuery(lambda thread_id, customer_id: (
+    Thread.select(Thread, Agreement)
+    .join(Agreement, JOIN.LEFT_OUTER, on=(Thread.agreement == Agreement.id), attr="agreement")
+    .where(Thread.id == thread_id, Thread.customer == customer_id)))
+
+
+def owned_thread(thread_id, customer_id):
+    """The customer's thread with that id, with its agreement (or None), or
+    None when it is not theirs."""
+    found = OWNED_THREAD(thread_id=thread_id, customer_id=customer_id)
+    return found[0] if found else None
+
+
+def read_on_open(thread):
+    """The customer opened the thread (as loaded by owned_thread): its
+    answer is read. True when it was unread until now (one request says so,
+    however many open it at once). Most openings find nothing to mark, and
+    then write nothing."""
+    if not thread.customer_unread:
         return False
-    return Thread.update(customer_unread=False).where(unread).execute() > 0
+    thread.customer_unread = False
+    return Thread.update(customer_unread=False).where(
+        Thread.id == thread.id, Thread.customer_unread).execute() > 0
 
 
 def unread_count(customer_id):
@@ -89,31 +104,32 @@ def unread_count(customer_id):
             .scalar())
 
 
+THREAD_COUNT = KeptQuery(lambda customer_id: (
+    Thread.select(fn.COUNT(Thread.id).alias("count")).where(Thread.customer == customer_id)))
+# The page of threads, each with only what the inbox shows of its agreement
+# (building a whole Agreement, two dozen columns and decimals, costs more
+# than the query) and its newest message.
+NEWEST = Message.alias()
+INBOX = KeptQuery(lambda customer_id, limit, offset: (
+    Thread.select(Thread, Agreement.id, Agreement.vehicle_model, Agreement.contract_number, Message)
+    .join(Agreement, JOIN.LEFT_OUTER, on=(Thread.agreement == Agreement.id), attr="agreement")
+    .switch(Thread)
+    .join(Message, JOIN.LEFT_OUTER, attr="last_message", on=(Message.id == (
+        NEWEST.select(fn.MAX(NEWEST.id)).where(NEWEST.thread == Thread.id))))
+    .where(Thread.customer == customer_id)
+    .order_by(Thread.updated_at.desc(), Thread.id.desc())
+    .limit(limit).offset(offset)))
+
+
 def inbox_page(customer_id, page):
     """(threads of that page, newest first, each with its agreement (or
-    None) and .last_message; the page; the number of pages), in a fixed
-    number of queries."""
-    pages = max(1, -(-Thread.select().where(Thread.customer == customer_id).count()
-                     // THREADS_PER_PAGE))
+    None) and .last_message; the page; the number of pages), in two
+    queries."""
+    count = THREAD_COUNT(customer_id=customer_id)[0].count
+    pages = max(1, -(-count // THREADS_PER_PAGE))
     page = min(max(page, 1), pages)
-    # Only what the inbox shows of the agreement: building a whole
-    # Agreement (two dozen columns, decimals) for each row costs more than
-    # the query.
-    threads = list(Thread.select(Thread, Agreement.id, Agreement.vehicle_model,
-                                 Agreement.contract_number)
-                   .join(Agreement, JOIN.LEFT_OUTER, on=(Thread.agreement == Agreement.id))
-                   .where(Thread.customer == customer_id)
-                   .order_by(Thread.updated_at.desc(), Thread.id.desc())
-                   .paginate(page, THREADS_PER_PAGE))
-    last = {}
-    if threads:
-        # The newest message of each thread shown, in one query.
-        newest = (Message.select(Message.thread, fn.MAX(Message.id).alias("last_id"))
-                  .where(Message.thread.in_([t.id for t in threads])).group_by(Message.thread))
-        ids = [row.last_id for row in newest]
-        last = {m.thread_id: m for m in Message.select().where(Message.id.in_(ids))}
-    for thread in threads:
-        thread.last_message = last.get(thread.id)
+    threads = INBOX(customer_id=customer_id, limit=THREADS_PER_PAGE,
+                    offset=(page - 1) * THREADS_PER_PAGE)
     return threads, page, pages
 
 
@@ -130,15 +146,22 @@ def excerpt(text, length=EXCERPT_LENGTH):
     return cut.rstrip(" .,;:") + "…"
 
 
+CONVERSATION = KeptQuery(lambda thread_id: (
+    Message.select(Message, Attachment.select(fn.COUNT(Attachment.id)).where(
+        Attachment.message == Message.id).alias("file_count"))
+    .where(Message.thread == thread_id).order_by(Message.created_at, Message.id)))
+FILES = KeptQuery(lambda thread_id: (
+    Attachment.select(Attachment).join(Message)
+    .where(Message.thread == thread_id).order_by(Attachment.id)))
+
+
 def conversation(thread):
-    """The messages of a thread, oldest first, with their attachments, in
-    two queries."""
-    messages = list(Message.select().where(Message.thread == thread.id)
-                    .order_by(Message.created_at, Message.id))
+    """The messages of a thread, oldest first, with their attachments: one
+    query, and one more when a message has files."""
+    messages = CONVERSATION(thread_id=thread.id)
     files = {}
-    if messages:
-        for attachment in Attachment.select().where(
-                Attachment.message.in_([m.id for m in messages])).order_by(Attachment.id):
+    if any(message.file_count for message in messages):
+        for attachment in FILES(thread_id=thread.id):
             files.setdefault(attachment.message_id, []).append(attachment)
     for message in messages:
         message.files = files.get(message.id, [])

@@ -1,8 +1,9 @@
 """An agreement's page: terms, payments (paged), documents to download.
-Every URL with an agreement in it goes through owned_agreement()
-(views.shared.guards), so that another customer's agreement answers the
+Every URL with an agreement in it asks for it with the customer's id
+(owned_agreement() in views.shared.guards, domain.agreements), so that another customer's agreement answers the
 same 404 as a missing one."""
 from flask import Blueprint, abort, request, send_file
+from flask_login import current_user
 
 from domain import agreements, documents
 from domain.clock import today_in
@@ -17,16 +18,16 @@ bp = Blueprint("agreements", __name__, url_prefix="/<lang>/agreements")
 @bp.route("/<id:agreement_id>")
 @device_required
 def detail(agreement_id):
-    agreement = owned_agreement(agreement_id)
     page = request.args.get("page", 1, type=int)
-    payments, page, pages = agreements.payments_page(agreement, page)
     today = today_in(chosen_site().market.timezone)
-    next_due, overdue = agreements.next_payment(
-        agreement, today, agreements.last_paid_on([agreement.id]).get(agreement.id))
-    return render_page("agreements/detail.html", agreement=agreement, payments=payments,
-                       page=page, pages=pages, next_due=next_due, overdue=overdue,
-                       maturity=agreements.maturity(agreement),
-                       documents=agreements.documents(agreement))
+    found = agreements.agreement_page(agreement_id, current_user.id, page, today)
+    if found is None:
+        abort(404)         # another customer's answers as a missing one
+    agreement, shown = found
+    return render_page("agreements/detail.html", agreement=agreement, payments=shown.payments,
+                       page=shown.page, pages=shown.pages, next_due=shown.next_due,
+                       overdue=shown.overdue, maturity=agreements.maturity(agreement),
+                       documents=shown.documents)
 
 
 @bp.route("/<id:agreement_id>/documents/<id:document_id>")

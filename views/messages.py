@@ -2,8 +2,6 @@
 attachments, a thread and its answer. Every URL with a thread in it goes
 through owned_thread(), so another customer's thread (and its files)
 answers the same 404 as a missing one."""
-from functools import wraps
-
 from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +9,7 @@ from flask_login import current_user
 from domain import agreements, messages
 from forms.messages import (ACCEPT, ComposeForm, ReplyForm, file_limits, sending_limit_message,
                             topic_label)
-from models import Attachment, Message, Thread
+from models import Attachment, Message
 from views.shared.answers import form_status, is_prefetch, redirect_to, render_page, retry_after
 from views.shared.files import attachments_room, send_attachment
 from views.shared.guards import device_required
@@ -36,7 +34,7 @@ def _room_for_files(endpoint, values):
 def owned_thread(thread_id):
     """The signed-in customer's thread, or 404 (never 403: whether a thread
     exists is not for others to learn)."""
-    thread = Thread.get_or_none(Thread.id == thread_id, Thread.customer == current_user.id)
+    thread = messages.owned_thread(thread_id, current_user.id)
     if thread is None:
         abort(404)
     return thread
@@ -96,26 +94,19 @@ def show_thread(thread, form, status=200):
                        accept=ACCEPT, file_limits=file_limits())
 
 
-def opening_reads_the_answer(view):
-    """Opening a thread with an unread answer reads it, with JavaScript or
-    without, and says so once; the header, whose count of unread threads
-    came with the session (domain.sessions), counts again. A browser's prefetch or a HEAD is not the customer opening it; a link
-    checker has no session and never gets here."""
-    @wraps(view)
-    def wrapped(thread_id):
-        opened = request.method == "GET" and not is_prefetch()
-        if opened and messages.read_on_open(current_user.id, thread_id):
-            current_user.unread_threads = None       # the header counts again
-            flash(_("There is a new answer in this conversation."), "info")
-        return view(thread_id=thread_id)
-    return wrapped
-
-
 @bp.route("/<id:thread_id>")
 @device_required
-@opening_reads_the_answer
 def thread(thread_id):
-    return show_thread(owned_thread(thread_id), ReplyForm())
+    """Opening a thread with an unread answer reads it, with JavaScript or
+    without, and says so once; the header, whose count of unread threads
+    came with the session (domain.sessions), counts again. A browser's
+    prefetch or a HEAD is not the customer opening it."""
+    thread = owned_thread(thread_id)
+    opened = request.method == "GET" and not is_prefetch()
+    if opened and messages.read_on_open(thread):
+        current_user.unread_threads = None
+        flash(_("There is a new answer in this conversation."), "info")
+    return show_thread(thread, ReplyForm())
 
 
 @bp.route("/<id:thread_id>/reply", methods=["POST"])

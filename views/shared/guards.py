@@ -18,9 +18,8 @@ from flask import abort, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from domain import devices, roles, sessions, staff as staff_accounts
+from domain import agreements, devices, roles, sessions, staff as staff_accounts
 from domain.security_log import log_event
-from models import Agreement
 from views.shared.answers import redirect_to, render_page
 from views.shared.cookies import read_cookie
 
@@ -62,8 +61,7 @@ def after_sign_in(customer):
 def owned_agreement(agreement_id):
     """The signed-in customer's agreement, or 404 (never 403: whether an
     agreement exists is not for others to learn)."""
-    agreement = Agreement.get_or_none(Agreement.id == agreement_id,
-                                      Agreement.customer == current_user.id)
+    agreement = agreements.owned(agreement_id, current_user.id)
     if agreement is None:
         abort(404)
     return agreement

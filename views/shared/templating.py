@@ -1,12 +1,13 @@
 """What every template gets: the site and its market, the filters that
 write money, dates and rates the locale's way, the stylesheet's
 fingerprint, and the names of help categories."""
+import functools
 import hashlib
 import os
 
 from babel import dates, numbers
 from flask import current_app
-from flask_babel import format_currency, format_date, format_time
+from flask_babel import format_date, format_time, get_locale
 from flask_login import current_user
 
 from domain import greeting, links, messages
@@ -40,7 +41,15 @@ def init_app(app):
 
 
 def format_money(amount, currency=None):
-    return format_currency(amount, currency or chosen_site().market.currency)
+    return money_text(amount, currency or chosen_site().market.currency, get_locale())
+
+
+@functools.lru_cache(maxsize=8192)
+def money_text(amount, currency, locale):
+    """An amount as the locale writes it. Babel takes as long to write one
+    as the rest of a payment's row: a page of payments writes the same
+    monthly amount a dozen times, and customers' amounts repeat."""
+    return numbers.format_currency(amount, currency, locale=locale)
 
 
 def format_moment(value):
