@@ -124,7 +124,8 @@ def template_gettext(context, string, **variables):
     text = current_translations().ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    # Without variables, "%" only matters as "%%".
+    return text % variables if variables or "%" in text else text
 
 
 @pass_context

@@ -33,6 +33,7 @@ HELP = ("help_category", "help_article", "help_article_version")
 # views.shared.cache.cached_page must be named here.
 PAGE_READS = {
     "auth.login": (),
+    "register.name": (),        # for a visitor without a draft only
     "help.home": HELP,
     "help.article": HELP,
     "help.search": HELP + ("help_search",),

@@ -38,8 +38,8 @@ def owner_of(agreement):
 # --- served from the cache --------------------------------------------------------------
 
 # (URL, the queries of a kept answer: the versions, and the article's read counted)
-KEPT = [("/de-at/login", 1), ("/de-at/help", 1), ("/de-at/help/articles/kept", 2),
-        ("/de-at/help/search?q=Konto", 1)]
+KEPT = [("/de-at/login", 1), ("/de-at/register", 1), ("/de-at/help", 1),
+        ("/de-at/help/articles/kept", 2), ("/de-at/help/search?q=Konto", 1)]
 
 
 @pytest.mark.parametrize("url, queries_kept", KEPT, ids=[url for url, _ in KEPT])
@@ -66,6 +66,16 @@ def test_a_signed_in_customers_pages_are_never_kept(app, client, outbox, db, url
     assert kept_pages(app) == kept
 
 
+def test_a_visitors_started_registration_is_never_kept_nor_shown_to_another(app, db):
+    ana, lou = app.test_client(), app.test_client()
+    ana.get("/de-at/register")                                 # kept: the empty form
+    ana.post("/de-at/register", data={"title": "ms", "first_name": "Anabel",
+                                      "last_name": "Silva"})
+    for _ in range(2):
+        assert 'value="Anabel"' in ana.get("/de-at/register").get_data(as_text=True)
+        assert "Anabel" not in lou.get("/de-at/register").get_data(as_text=True)
+
+
 # --- every kept page declares what it reads -----------------------------------------------
 
 def tables_read(queries):
@@ -89,6 +99,7 @@ def test_every_kept_page_is_declared_and_every_table_it_reads_is_followed(app):
 STATES = [
     ("auth.login", "/de-at/login", {}),
     ("auth.login", "/en-ca/login", {"HX-Request": "true"}),
+    ("register.name", "/fr-ca/register", {}),
     ("help.home", "/de-at/help", {}),
     ("help.home", "/fr-ca/help", {"HX-Request": "true"}),
     ("help.article", "/de-at/help/articles/kept", {}),

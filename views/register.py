@@ -19,6 +19,7 @@ from forms.fields import personal_words
 from forms.register import EmailAddressForm, NameForm, NewPasswordForm, TermsForm, TITLE_LABELS
 from models import RegistrationDraft
 from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from views.shared.cache import cached_page
 from views.shared.limits import email_rate_limits
 from views.shared.sites import chosen_site
 
@@ -71,7 +72,14 @@ def _first_missing(answers):
     return None
 
 
+def without_draft():
+    """A visitor who has not started yet: the first step is the same empty
+    form for all of them."""
+    return DRAFT_COOKIE_KEY not in session
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@cached_page(when=without_draft)
 def name():
     market = chosen_site().market
     draft = _draft()

@@ -34,16 +34,17 @@ def init_app(app):
                                                         app.config["PAGE_CACHE_SECONDS"])
 
 
-def cached_page(vary=None, holes=None):
+def cached_page(vary=None, holes=None, when=None):
     """`vary(**view_args)`: what else of the request the page depends on;
     `holes`: {name: function(**view_args) -> text} for the per-request
-    parts."""
+    parts; `when()`: whether this request's page may be kept at all (a
+    visitor's own draft may not)."""
     holes = dict(holes or {})
 
     def decorate(view):
         @wraps(view)
         def wrapped(**view_args):
-            key = _key(vary, view_args)
+            key = _key(vary, view_args) if when is None or when() else None
             if key is None:
                 return view(**view_args)
             cache = current_app.extensions["page_cache"]
