@@ -11,7 +11,7 @@ dropped when the texts' revision in the database changes.
 """
 import functools
 import os
-from datetime import date
+from datetime import datetime
 import re
 from gettext import c2py
 
@@ -158,10 +158,9 @@ def format_day(value, format="medium"):
     """A date as the customer's language writes it (Flask-Babel's
     format_date), with what CLDR leaves out: French writes the first day of
     a month as an ordinal in words, «1er janvier 2027», not «1 janvier»."""
-    locale = get_locale()
-    if type(value) is date:         # not a datetime: no time zone to apply
-        return _day_text(value, format, locale)
-    return _with_ordinal(flask_babel.format_date(value, format), value, format, locale)
+    if isinstance(value, datetime):     # a moment: the day it was where the customer is
+        value = flask_babel.to_user_timezone(value).date()
+    return _day_text(value, format, get_locale())
 
 
 @functools.lru_cache(maxsize=8192)
