@@ -4,7 +4,7 @@ import logging
 import os
 import sqlite3
 
-from peewee import DatabaseProxy, Field, Node, SqliteDatabase
+from peewee import Alias, DatabaseProxy, Field, Node, SelectBase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -237,7 +237,8 @@ def _columns_of(query):
                 raise ValueError(f"a KeptQuery selects fields of its models only: {node}")
             columns.append((node.model, node.name, node.python_value))
         else:
-            name = getattr(node, "_alias", None)
+            # A subquery named by .alias() names itself; anything else by an Alias.
+            name = node._alias if isinstance(node, (Alias, SelectBase)) else None
             if not name:
                 raise ValueError("a KeptQuery names each value it selects with .alias()")
             columns.append((None, name, None))
