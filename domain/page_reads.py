@@ -65,7 +65,7 @@ def wanted_triggers(sqlite):
                                         f"BEGIN {bump}; END"])
         else:
             wanted[name] = (table, [
-                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
                 f"BEGIN {bump}; RETURN NULL; END $$",
                 f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR {update} ON {table} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"])
