@@ -7,7 +7,7 @@ import os
 
 from babel import dates, numbers
 from flask import current_app
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
 from domain import greeting, links, messages
@@ -55,9 +55,17 @@ def money_text(amount, currency, locale):
 def format_moment(value):
     """A UTC time as the customer reads it, to the minute, in the market's
     time zone: "Nov 25, 2026, 8:07 p.m.", "25 nov. 2026, 20:07"."""
-    pattern = dates.get_datetime_format("medium", locale=current_locale()).replace("'", "")
-    return (pattern.replace("{0}", format_time(value, "short"))
-            .replace("{1}", format_date(value, "medium")))
+    local = to_user_timezone(value).replace(tzinfo=None, second=0, microsecond=0)
+    return moment_text(local, get_locale())
+
+
+@functools.lru_cache(maxsize=8192)
+def moment_text(local, locale):
+    """A local time (naive, to the minute) as the locale writes it; Babel
+    is given the parsed locale, which it would otherwise parse per call."""
+    pattern = dates.get_datetime_format("medium", locale=locale).replace("'", "")
+    return (pattern.replace("{0}", dates.format_time(local, "short", locale=locale))
+            .replace("{1}", dates.format_date(local, "medium", locale=locale)))
 
 
 def format_rate(rate_percent):
