@@ -32,7 +32,9 @@ What it does, in order:
 
 Every load is wrk on 127.0.0.1 against a server this script started, each
 run bounded by its duration. Environment: BENCH_SECONDS (default 10) for
-each measured run, BENCH_WARMUP_SECONDS (default 2) for each warm-up.
+each measured run, BENCH_WARMUP_SECONDS (default 2) for each warm-up,
+BENCH_PAGE_CACHE_ENTRIES (the app's PAGE_CACHE_ENTRIES; 0: no page kept,
+to measure what the page cache buys).
 """
 import gzip
 import http.cookiejar
@@ -758,6 +760,8 @@ def main():
             "KEYFOB_ATTACHMENTS_DIR": str(folder / "attachments"),
             # JSON, read by app.config.from_prefixed_env: (count, seconds).
             "KEYFOB_RATE_LIMIT_LOGIN_PER_CLIENT": "[1000000, 900]",
+            **({"KEYFOB_PAGE_CACHE_ENTRIES": os.environ["BENCH_PAGE_CACHE_ENTRIES"]}
+               if os.environ.get("BENCH_PAGE_CACHE_ENTRIES") else {}),
         })
         # The instance folder is the run's own: a developer's
         # instance/config.py (a cheap test hash, say) is not read.
@@ -933,8 +937,9 @@ def history_lines():
 
 
 # Sections other scripts write into DOC, kept as they are when this one
-# rewrites it: bench/scale_costs.py's (`make bench-scale`).
-KEPT_SECTIONS = ("Cost at scale",)
+# rewrites it: bench/scale_costs.py's (`make bench-scale`), and the steps
+# of making first views fast, measured in process (written by hand).
+KEPT_SECTIONS = ("What each step bought", "Cost at scale")
 
 
 def kept_sections():
@@ -965,6 +970,8 @@ def write_doc(report):
     v, m = report["versions"], report["machine"]
     when = report["when"].strftime("%Y-%m-%d %H:%M UTC")
     (load1, _, _), (load2, _, _) = report["load"]
+    entries = os.environ.get("BENCH_PAGE_CACHE_ENTRIES")
+    cache_note = f", the app's PAGE_CACHE_ENTRIES {entries}" if entries else ""
     sample_url = "http://127.0.0.1:PORT/de-at/account"
     wrk_line = f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency --timeout {TIMEOUT}"
     counts = report["arrivals"]
@@ -985,7 +992,7 @@ def write_doc(report):
 Written by `make bench` (bench/run.py); each run replaces this file but the
 history at the end, which gets one line per run, and the section `Cost at scale`
 (`make bench-scale`), kept as it is. The last run: **{when}**, commit
-{report['commit']}, {report['elapsed']:.0f} s in all.
+{report['commit']}, {report['elapsed']:.0f} s in all{cache_note}.
 
 Two tables from the same run on the same server: the pages as customers arrive (every
 request a new visitor, or a different signed-in customer or agent: what a page costs when
