@@ -10,6 +10,7 @@ import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from decimal import Decimal
 
@@ -129,18 +130,20 @@ class Site:
     locale: str      # "fr_CA", used by Babel
     market: Market
 
-    @property
+    # Cached: every page's header names the other languages (a frozen
+    # dataclass keeps a cached_property in its own __dict__).
+    @cached_property
     def language_name(self):
         # The name of the language in that language, for the switcher.
         return Locale.parse(self.locale).get_language_name(self.locale).capitalize()
 
-    @property
+    @cached_property
     def display_name(self):
         # "English (Canada)", "français (Canada)" -> "Français (Canada)"
         name = Locale.parse(self.locale).get_display_name(self.locale)
         return name[:1].upper() + name[1:]
 
-    @property
+    @cached_property
     def html_lang(self):
         return self.locale.replace("_", "-")
 
