@@ -990,8 +990,8 @@ def write_doc(report):
     text = f"""# Benchmarks
 
 Written by `make bench` (bench/run.py); each run replaces this file but the
-history at the end, which gets one line per run, and the section `Cost at scale`
-(`make bench-scale`), kept as it is. The last run: **{when}**, commit
+history at the end, which gets one line per run, and the sections `What each step
+bought` (written by hand) and `Cost at scale` (`make bench-scale`), kept as they are. The last run: **{when}**, commit
 {report['commit']}, {report['elapsed']:.0f} s in all{cache_note}.
 
 Two tables from the same run on the same server: the pages as customers arrive (every
