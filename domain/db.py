@@ -75,8 +75,8 @@ def generation():
 
 def upgrade():
     """Apply the migration scripts not applied yet, then make the triggers
-    the kept pages' versions need (domain.page_cache: made from its list,
-    and made again where a migration that rebuilt a table dropped them);
+    the kept pages' versions need (made from domain.page_reads' list, and
+    made again where a migration that rebuilt a table dropped them);
     returns the names of the migrations applied."""
     with database.connection_context():
         applied = Runner(database.obj, MIGRATIONS_DIR).up()
@@ -100,7 +100,7 @@ def sync_triggers():
     """Make the database's page version triggers those page_reads.FOLLOWED asks for:
     create the missing ones (also those a migration lost by rebuilding a
     table), drop the ones no longer wanted. Returns (created, dropped)."""
-    sqlite = database.param == "?"
+    sqlite = isinstance(database.obj, SqliteDatabase)
     wanted, existing = wanted_triggers(sqlite), existing_triggers(sqlite)
     dropped = sorted(set(existing) - set(wanted))
     created = sorted(set(wanted) - set(existing))
@@ -115,7 +115,6 @@ def sync_triggers():
             for statement in wanted[name][1]:
                 database.execute_sql(statement)
     return created, dropped
-
 
 
 def backup_sqlite(destination):

@@ -1,8 +1,8 @@
 """Rendered public pages kept in the process, so that a page asked again
-with nothing changed is not rendered again: the sign-in page and the help
-center, which new visitors open without a cookie and which are the same for
-every one of them (docs/BENCHMARKS.md: a kept page costs a tenth of
-building it). A signed-in customer's pages are not kept: each customer
+with nothing changed is not rendered again: the sign-in page,
+registration's first step and the help center, which new visitors open
+without a cookie and which are the same for every one of them
+(docs/BENCHMARKS.md: kept, they serve 1.45 to 5.3 times as many). A signed-in customer's pages are not kept: each customer
 opens their own once, so a kept copy would seldom be asked again; they are
 made fast to build instead.
 

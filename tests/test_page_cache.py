@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from peewee import SqliteDatabase
 
 from domain import messages, page_cache, page_reads, passwords, texts
 from domain.clock import utcnow
@@ -126,7 +127,7 @@ def test_a_kept_page_reads_only_the_tables_declared_for_it(app, client, db, endp
 def test_every_followed_table_has_its_triggers_after_the_migrations(app, db):
     """A migration that rebuilds a table (SQLite's way of adding a NOT NULL
     column) drops its triggers: upgrade() makes them again from the list."""
-    sqlite = database.param == "?"
+    sqlite = isinstance(database.obj, SqliteDatabase)
     wanted = page_reads.wanted_triggers(sqlite)
     assert set(database_triggers()) == set(wanted)
     name = next(iter(wanted))
@@ -140,7 +141,7 @@ def test_every_followed_table_has_its_triggers_after_the_migrations(app, db):
 
 def database_triggers():
     from domain.db import existing_triggers
-    return existing_triggers(database.param == "?")
+    return existing_triggers(isinstance(database.obj, SqliteDatabase))
 
 
 def test_an_articles_kept_page_still_counts_each_read(client, db):

@@ -1,6 +1,7 @@
 """@cached_page: a public GET page answered from the process's rendered
 pages (domain.page_cache) when nothing it shows has changed. The tables
-the page reads are declared in page_cache.PAGE_READS under its endpoint.
+the page reads are declared in domain.page_reads.PAGE_READS under its
+endpoint.
 
 Only what a page is made of may go in its key, so a page is cached only
 when it passes every check below, and otherwise rendered as usual:

@@ -1,8 +1,9 @@
 """The parts of every customer page that are the same for every visitor of
 a site: what <head> holds but the title, the skip link and the brand, the
-footer. A page is drawn many times a second by as many different customers,
-and these parts cost a third of drawing it (docs/BENCHMARKS.md), so each
-site's are rendered once and kept with what they were made from: the app,
+footer. A page is drawn many times a second for as many different
+customers, and these parts hold a dozen translated texts and URLs that are
+the same for all of them, so each site's are rendered once and kept with
+what they were made from: the app,
 the site (its market's settings) and the translations of the site's
 language (replaced whenever marketers publish a text: domain.texts). A
 marketer previewing drafts gets them rendered for the request."""
