@@ -42,3 +42,26 @@ def test_a_marketers_drafts_show_in_the_chrome_for_them_only(app, db):
     assert "Draft terms" in text_of(marketer.get("/en-ca/help/categories/none"))
     page = text_of(visitor.get("/en-ca/help/categories/none"))
     assert FOOTER_LINK in page and "Draft terms" not in page
+
+
+def test_a_kept_url_is_the_one_flask_builds_for_each_site_and_value(app):
+    from flask import url_for
+    from views.shared.templating import site_url_for
+    for path in ("/de-at/help", "/fr-ca/help", "/en-ca/help"):
+        with app.test_request_context(path):
+            app.preprocess_request()
+            for _ in range(2):                   # built, then kept
+                for endpoint, values in (("messages.inbox", {}), ("help.home", {}),
+                                         ("agreements.detail", {"agreement_id": 7}),
+                                         ("agreements.detail", {"agreement_id": 8, "page": 2}),
+                                         ("help.home", {"lang": "fr-fr"}),
+                                         ("site.sites", {}),
+                                         ("help.home", {"_anchor": "top"})):
+                    assert site_url_for(endpoint, **values) == url_for(endpoint, **values)
+    with app.test_request_context("/staff/queue"):          # no site
+        for _ in range(2):
+            assert site_url_for("help.home", lang="de-at") == url_for("help.home", lang="de-at")
+            assert site_url_for("site.sites") == url_for("site.sites")
+    with app.test_request_context("/de-at/help", base_url="http://localhost/portal"):
+        app.preprocess_request()
+        assert site_url_for("help.home") == "/portal/de-at/help"
