@@ -3,6 +3,8 @@ files) and a reply (text, files). The files are checked by content and
 scanned for malware in domain.attachments; a refusal becomes an error at
 the file field. Who sends them (`sender`: {"customer": id} or {"staff":
 id}) is for the security log when a file carries malware."""
+import functools
+
 from babel.units import format_unit
 from flask import current_app
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
@@ -44,7 +46,14 @@ def file_size(size):
         value, unit = -(-size // 1024), "digital-kilobyte"
     if value == int(value):
         value = int(value)
-    return format_unit(value, unit, length="short", locale=get_locale())
+    return _unit_text(value, unit, get_locale())
+
+
+@functools.lru_cache(maxsize=256)
+def _unit_text(value, unit, locale):
+    # Babel's units take longer than the rest of a thread's form: every
+    # file field's hint writes the same limit.
+    return format_unit(value, unit, length="short", locale=locale)
 
 
 def file_limits():

@@ -586,21 +586,33 @@ def test_a_staff_answer_is_unread_told_by_email_without_its_text_and_read_when_o
     assert shown(client, "Unread") not in text_of(client.get(INBOX))
 
 
-def test_a_thread_page_kept_before_the_answer_shows_it_read(app, client, outbox, db):
-    """The thread page is kept by the page cache (views.shared.cache): opening
-    it after an answer must read the answer and show the page as read, not
-    the page kept before."""
+def test_a_thread_page_seen_before_the_answer_shows_it_read(app, client, outbox, db):
+    """Opening a thread seen before an answer reads the answer and shows the
+    page as read (no page seen before comes back: views.shared.cache keeps
+    no signed-in page)."""
     (agreement,) = signed_in_with(client, outbox)
     thread = Thread.get_by_id(thread_id_of(compose(client, agreement)))
     url = f"/{LANG}/messages/{thread.id}"
     client.get(url)
-    client.get(url)         # kept by now
+    client.get(url)
     staff_answers(app, thread, "Erledigt.")
     page = client.get(url)
     assert "Erledigt." in text_of(page)
     assert shown(client, "There is a new answer in this conversation.") in text_of(page)
     assert not Thread.get_by_id(thread.id).customer_unread
     assert "(1)" not in page.get_data(as_text=True)
+
+
+def test_opening_one_of_two_answered_threads_leaves_one_in_the_header(app, client, outbox, db):
+    (agreement,) = signed_in_with(client, outbox)
+    first, second = (Thread.get_by_id(thread_id_of(compose(client, agreement))) for _ in range(2))
+    for thread in (first, second):
+        staff_answers(app, thread, "Erledigt.")
+    assert "(2)" in client.get(INBOX).get_data(as_text=True)
+    assert "(1)" in client.get(f"/{LANG}/messages/{first.id}").get_data(as_text=True)
+    assert "(1)" in client.get(f"/{LANG}/messages/{first.id}").get_data(as_text=True)
+    page = client.get(f"/{LANG}/messages/{second.id}").get_data(as_text=True)
+    assert "(1)" not in page and "(2)" not in page
 
 
 def test_answering_marks_the_thread_read(app, client, outbox, db):

@@ -99,12 +99,13 @@ def show_thread(thread, form, status=200):
 def thread(thread_id):
     """Opening a thread with an unread answer reads it, with JavaScript or
     without, and says so once; the header, whose count of unread threads
-    came with the session (domain.sessions), counts again. A browser's
+    came with the session (domain.sessions), counts one fewer. A browser's
     prefetch or a HEAD is not the customer opening it."""
     thread = owned_thread(thread_id)
     opened = request.method == "GET" and not is_prefetch()
     if opened and messages.read_on_open(thread):
-        current_user.unread_threads = None
+        # One thread fewer to read than the session counted: the header's figure.
+        current_user.unread_threads = max(0, (current_user.unread_threads or 1) - 1)
         flash(_("There is a new answer in this conversation."), "info")
     return show_thread(thread, ReplyForm())
 

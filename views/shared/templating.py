@@ -131,6 +131,6 @@ def unread_messages():
     customer = current_user._get_current_object()
     if not isinstance(customer, Customer):
         return 0
-    # Counted with the session (domain.sessions), unless this request read one.
+    # Counted with the session (domain.sessions); opening a thread takes one off.
     known = getattr(customer, "unread_threads", None)
     return known if known is not None else messages.unread_count(customer.id)
