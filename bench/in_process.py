@@ -17,6 +17,7 @@ The numbers are for finding causes; bench/run.py measures the real thing
 import argparse
 import cProfile
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,8 +72,14 @@ def main():
     parser.add_argument("--pages", default=",".join(PUBLIC + SIGNED_IN))
     parser.add_argument("--no-cache", action="store_true", help="PAGE_CACHE_ENTRIES 0")
     args = parser.parse_args()
-
     folder = Path(tempfile.mkdtemp(prefix="keyfob-profile-"))
+    try:
+        measure(args, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(args, folder):
     ids = run.build_data(folder)
     from app import create_app
     app = create_app({"DATABASE_URL": ids["database_url"], "SECRET_KEY": "profile",
