@@ -33,6 +33,7 @@ from flask import Flask  # noqa: E402
 
 PUBLIC = ("login", "register", "help", "article", "search")
 SIGNED_IN = ("dashboard", "agreement", "payoff", "inbox", "thread", "profile")
+# Also "queue": the agents' queue, each request another of bench/arrivals.AGENTS.
 
 
 def public_pages():
@@ -59,7 +60,10 @@ def seconds_per_request(client, requests):
 def first_view_requests(name, customers, count):
     if name in PUBLIC:
         return [(public_pages()[name], {})] * count
-    chosen = [c for c in customers if c[name]][:count]
+    if name == "queue":                 # the agents', each request another agent
+        agents = [c for c in customers if c.get("queue")]
+        return [(a["queue"], {"Cookie": a["cookie"]}) for a in agents] * (count // len(agents) + 1)
+    chosen = [c for c in customers if c.get(name)][:count]
     return [(c[name], {"Cookie": c["cookie"]}) for c in chosen]
 
 
@@ -87,6 +91,9 @@ def measure(args, folder):
                       **({"PAGE_CACHE_ENTRIES": 0} if args.no_cache else {})},
                      instance_path=str(folder / "instance"))
     customers = arrivals.make_customers(app, max(args.count, arrivals.CUSTOMERS))
+    if "queue" in args.pages:
+        customers += [{"cookie": cookie, "queue": "/staff/queue"}
+                      for cookie in arrivals.make_agents(app)]
     # A test client keeps cookies: each request sends its own instead.
     client = app.test_client(use_cookies=False)
 

@@ -190,33 +190,46 @@ class KeptQuery:
         return sql, params, columns
 
     def __call__(self, **values):
-        sql, params, (model, joined, columns) = self.compiled()
+        sql, params, columns = self.compiled()
         cursor = database.execute_sql(
             sql, [p.value(values) if isinstance(p, _Placed) else p for p in params])
-        found = []
-        for row in cursor.fetchall():
-            data = {m: {} for m in joined}
-            data[model] = {}
-            extra = {}
-            for value, (owner, name, convert) in zip(row, columns):
-                if owner is None:
-                    extra[name] = value
-                else:
-                    data[owner][name] = value if value is None or convert is None else convert(value)
-            instance = _loaded(model, data[model])
-            instance.__dict__.update(extra)
-            for other, attr in joined.items():
-                related = data[other]
-                if not related:
-                    continue        # none of its columns selected: peewee loads it if asked
-                pk = related.get(other._meta.primary_key.name)
-                related = _loaded(other, related) if pk is not None else None
-                if attr in model._meta.fields:
-                    instance.__rel__[attr] = related        # the foreign key's object
-                else:
-                    instance.__dict__[attr] = related       # join(..., attr="name")
-            found.append(instance)
-        return found
+        return _models(cursor.fetchall(), columns)
+
+
+def rows_as_models(query):
+    """Run a peewee SELECT of the shapes KeptQuery takes and turn its rows
+    into models the same quick way, for a query whose text changes from
+    call to call (the agents' queue, by its filters)."""
+    sql, params = query.sql()
+    return _models(database.execute_sql(sql, params).fetchall(), _columns_of(query))
+
+
+def _models(rows, columns):
+    model, joined, columns = columns
+    found = []
+    for row in rows:
+        data = {m: {} for m in joined}
+        data[model] = {}
+        extra = {}
+        for value, (owner, name, convert) in zip(row, columns):
+            if owner is None:
+                extra[name] = value
+            else:
+                data[owner][name] = value if value is None or convert is None else convert(value)
+        instance = _loaded(model, data[model])
+        instance.__dict__.update(extra)
+        for other, attr in joined.items():
+            related = data[other]
+            if not related:
+                continue        # none of its columns selected: peewee loads it if asked
+            pk = related.get(other._meta.primary_key.name)
+            related = _loaded(other, related) if pk is not None else None
+            if attr in model._meta.fields:
+                instance.__rel__[attr] = related        # the foreign key's object
+            else:
+                instance.__dict__[attr] = related       # join(..., attr="name")
+        found.append(instance)
+    return found
 
 
 def _columns_of(query):

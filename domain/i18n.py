@@ -17,7 +17,7 @@ from gettext import c2py
 
 from babel import Locale, dates, support
 from babel.messages.plurals import get_plural
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from jinja2 import pass_context
 from markupsafe import Markup
 import flask_babel
@@ -105,6 +105,22 @@ def current_translations():
         return g._template_translations[g._flask_babel.babel_locale]
     except (AttributeError, KeyError, RuntimeError):
         return get_translations()
+
+
+def label_text(label):
+    """A lazy label (lazy_gettext) as text in the current language, worked
+    out once per request and language: the agents' queue names a handful of
+    topics and markets over fifty rows, and each lazy label would otherwise
+    take Flask-Babel's whole path again. Plain text, so that templates
+    escape it (a lazy label's __html__ would pass it on unescaped)."""
+    if not has_request_context():
+        return str(label)
+    key = (id(label), get_locale())
+    kept = g.setdefault("_label_texts", {})
+    text = kept.get(key)
+    if text is None:
+        text = kept[key] = str(label)
+    return text
 
 
 def _counted(text, num):

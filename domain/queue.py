@@ -14,7 +14,7 @@ from typing import Optional
 from peewee import JOIN
 
 from domain import messages, roles
-from domain.db import database
+from domain.db import KeptQuery, database, rows_as_models
 from domain.ids import parse_id
 from models import Agreement, Customer, Staff, Thread
 
@@ -32,10 +32,15 @@ class Filters:
     assignee: str = ANYONE              # ANYONE, ME, UNASSIGNED or a member's id as text
 
 
+# Asked on every page of the queue (its filter), built once (domain.db.KeptQuery).
+TEAM = KeptQuery(lambda: (
+    Staff.select().where(Staff.active == True, Staff.role.in_(roles.that_may("queue")))  # noqa: E712
+    .order_by(Staff.name, Staff.id)))
+
+
 def team():
     """The active members who can take a thread, by name."""
-    return list(Staff.select().where(Staff.active == True, Staff.role.in_(roles.that_may("queue")))  # noqa: E712
-                .order_by(Staff.name, Staff.id))
+    return TEAM()
 
 
 def _conditions(filters, me):
@@ -114,7 +119,7 @@ def queue_page(filters, me, after=None):
             waiting = waiting.where(Thread.waiting_since >= moment,
                                     (Thread.waiting_since > moment)
                                     | ((Thread.waiting_since == moment) & (Thread.id > thread_id)))
-        rows = list(waiting.order_by(Thread.waiting_since, Thread.id).limit(wanted))
+        rows = rows_as_models(waiting.order_by(Thread.waiting_since, Thread.id).limit(wanted))
     if len(rows) < wanted:
         answered = _with_people(*LISTED).where(*conditions, Thread.waiting_since.is_null())
         if start is not None and start[0] == "a":
@@ -122,8 +127,8 @@ def queue_page(filters, me, after=None):
             answered = answered.where(Thread.updated_at <= moment,
                                       (Thread.updated_at < moment)
                                       | ((Thread.updated_at == moment) & (Thread.id < thread_id)))
-        rows += list(answered.order_by(Thread.updated_at.desc(), Thread.id.desc())
-                     .limit(wanted - len(rows)))
+        rows += rows_as_models(answered.order_by(Thread.updated_at.desc(), Thread.id.desc())
+                               .limit(wanted - len(rows)))
     threads = rows[:PER_PAGE]
     return threads, position(threads[-1]) if len(rows) > PER_PAGE else None
 

@@ -35,7 +35,7 @@ from peewee import IntegrityError
 from domain import lockout, passwords, ratelimit, roles, totp_keys
 from domain.accounts import normalized_email
 from domain.clock import utcnow
-from domain.db import database
+from domain.db import KeptQuery, database
 from domain.security_log import log_event
 from domain.tokens import digest, new_secret
 from models import RecoveryCode, Staff, StaffSession
@@ -382,21 +382,24 @@ def start(staff):
     return key
 
 
+# Asked on every back-office request (domain.db.KeptQuery: built once).
+LOAD = KeptQuery(lambda key_hash, idle_after, started_after: (
+    StaffSession.select(StaffSession, Staff).join(Staff)
+    .where(StaffSession.key_hash == key_hash, StaffSession.ended_at.is_null(),
+           StaffSession.last_seen_at > idle_after, StaffSession.created_at > started_after,
+           Staff.active == True)))  # noqa: E712
+
+
 def load(key):
     """(staff, session row) for `key`, or None when the session ended, was
     idle too long, lasted too long, or its member was deactivated."""
     if not isinstance(key, str) or not key or len(key) > 100:
         return None
     now = utcnow()
-    row = (StaffSession.select(StaffSession, Staff).join(Staff)
-           .where(StaffSession.key_hash == digest(key),
-                  StaffSession.ended_at.is_null(),
-                  StaffSession.last_seen_at > now - IDLE,
-                  StaffSession.created_at > now - ABSOLUTE,
-                  Staff.active == True)  # noqa: E712
-           .first())
-    if row is None:
+    found = LOAD(key_hash=digest(key), idle_after=now - IDLE, started_after=now - ABSOLUTE)
+    if not found:
         return None
+    row = found[0]
     if now - row.last_seen_at > TOUCH_EVERY:
         StaffSession.update(last_seen_at=now).where(StaffSession.id == row.id).execute()
     return row.staff, row

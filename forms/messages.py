@@ -14,6 +14,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import StopValidation
 
 from domain import attachments
+from domain.i18n import label_text
 from domain.messages import BODY_MAX
 from forms.fields import MultilineText, Required, strip
 from forms.service import REQUEST_LABELS
@@ -35,7 +36,7 @@ def topic_label(thread):
     """What a thread is about, in the customer's language: a message topic,
     or the request of a service thread."""
     labels = REQUEST_LABELS if thread.kind == "service" else TOPIC_LABELS
-    return labels.get(thread.topic, TOPIC_LABELS["other"])
+    return label_text(labels.get(thread.topic, TOPIC_LABELS["other"]))
 
 
 def file_size(size):
