@@ -96,3 +96,20 @@ def test_the_text_is_built_once_per_database(app, db):
 def test_a_shape_it_cannot_turn_into_models_is_refused_when_built(app, db, build):
     with pytest.raises(ValueError):
         KeptQuery(build).compiled()
+
+
+def test_rows_as_models_gives_what_peewee_gives_for_a_query_built_anew(app, db):
+    from domain import queue
+    from domain.db import rows_as_models
+    customer = make_customer()
+    agreement = make_agreement("at", customer=customer.id)
+    for about in (agreement, None):
+        Thread.create(customer=customer, market="at", kind="message", topic="other",
+                      agreement=about)
+    query = queue._with_people(*queue.LISTED).where(Thread.customer == customer.id).order_by(Thread.id)
+    quick, slow = rows_as_models(query), list(query)
+    assert [t.__data__ for t in quick] == [t.__data__ for t in slow]
+    for fast, usual in zip(quick, slow):
+        assert fast.customer.last_name == usual.customer.last_name == "Silva"
+        assert (fast.agreement and fast.agreement.contract_number) == (
+            usual.agreement and usual.agreement.contract_number)
