@@ -107,19 +107,21 @@ def current_translations():
         return get_translations()
 
 
-def label_text(label):
+def label_text(label, key=None):
     """A lazy label (lazy_gettext) as text in the current language, worked
     out once per request and language: the agents' queue names a handful of
     topics and markets over fifty rows, and each lazy label would otherwise
     take Flask-Babel's whole path again. Plain text, so that templates
-    escape it (a lazy label's __html__ would pass it on unescaped)."""
+    escape it (a lazy label's __html__ would pass it on unescaped). For a
+    label made anew on each call (one with values), give a function making
+    it and a `key` naming it."""
     if not has_request_context():
-        return str(label)
-    key = (id(label), get_locale())
+        return str(label() if callable(label) else label)
+    key = (key if key is not None else id(label), get_locale())
     kept = g.setdefault("_label_texts", {})
     text = kept.get(key)
     if text is None:
-        text = kept[key] = str(label)
+        text = kept[key] = str(label() if callable(label) else label)
     return text
 
 

@@ -23,3 +23,18 @@ def test_a_label_is_plain_text_for_the_template_to_escape(app):
         app.preprocess_request()
         rendered = app.jinja_env.from_string("{{ label }}").render(label=label_text(TRICKY))
         assert rendered == "&lt;b&gt;Not a tag&lt;/b&gt;"
+
+
+def test_a_label_made_on_each_call_is_made_once_per_request_and_language(app):
+    made = []
+
+    def make():
+        made.append(1)
+        return lazy_gettext("Messages")
+
+    with app.test_request_context("/fr-ca/help"):
+        app.preprocess_request()
+        first = label_text(make, key=("test", 1))
+        assert label_text(make, key=("test", 1)) == first and len(made) == 1
+        with force_locale("de_AT"):
+            assert label_text(make, key=("test", 1)) != first and len(made) == 2

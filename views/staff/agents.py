@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from domain import documents, queue
 from domain.clock import today_in, utcnow
+from domain.i18n import label_text
 from domain.ids import parse_id
 from domain.markets import MARKETS
 from domain.messages import BODY_MAX
@@ -68,7 +69,9 @@ def language_name(locale):
 
 def market_name(key):
     market = MARKETS.get(key)
-    return market_label(market) if market else key
+    if market is None:
+        return key
+    return label_text(lambda: market_label(market), key=("market", key))
 
 
 HELPERS = dict(topic_label=topic_label, waited=waited, language_name=language_name,
