@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from peewee import fn
 
 from domain.db import KeptQuery
+from domain.paging import page_within
 from domain.payoff import due_dates
 from models import Agreement, Document, Payment
 
@@ -60,6 +61,18 @@ def maturity(agreement):
     return due_dates(agreement.start_date, agreement.term_months)[-1]
 
 
+def latest_payment():
+    """An Agreement query's column: the day of the agreement's latest
+    payment (read it with paid_day())."""
+    return Payment.select(fn.MAX(Payment.paid_on)).where(
+        Payment.agreement == Agreement.id).alias("last_paid_on")
+
+
+def paid_day(value):
+    # A subquery's value comes as the database gives it (a text on SQLite).
+    return Payment.paid_on.python_value(value)
+
+
 # The dashboard's cards in one query: each linked agreement with its count
 # of documents not opened yet and the day of its latest payment.
 CARDS = KeptQuery(lambda customer_id: (
@@ -67,8 +80,7 @@ CARDS = KeptQuery(lambda customer_id: (
         Agreement,
         Document.select(fn.COUNT(Document.id)).where(
             Document.agreement == Agreement.id, Document.opened_at.is_null()).alias("new_documents"),
-        Payment.select(fn.MAX(Payment.paid_on)).where(
-            Payment.agreement == Agreement.id).alias("last_paid_on"))
+        latest_payment())
     .where(Agreement.customer == customer_id)
     .order_by(Agreement.linked_at, Agreement.id)))
 
@@ -78,9 +90,7 @@ def cards(customer_id, today):
     with its next due date and the number of documents not opened yet."""
     cards = []
     for agreement in CARDS(customer_id=customer_id):
-        # A subquery's value comes as the database gives it (a text on SQLite).
-        paid = Payment.paid_on.python_value(agreement.last_paid_on)
-        due, overdue = next_payment(agreement, today, paid)
+        due, overdue = next_payment(agreement, today, paid_day(agreement.last_paid_on))
         cards.append(Card(agreement, due, agreement.new_documents or 0, overdue))
     return cards
 
@@ -103,8 +113,7 @@ WITH_PAYMENTS = KeptQuery(lambda agreement_id, customer_id: (
         Agreement,
         Payment.select(fn.COUNT(Payment.id)).where(
             Payment.agreement == Agreement.id).alias("payment_count"),
-        Payment.select(fn.MAX(Payment.paid_on)).where(
-            Payment.agreement == Agreement.id).alias("last_paid"))
+        latest_payment())
     .where(Agreement.id == agreement_id, Agreement.customer == customer_id)))
 PAYMENTS = KeptQuery(lambda agreement_id, limit, offset: (
     Payment.select().where(Payment.agreement == agreement_id)
@@ -132,10 +141,8 @@ def agreement_page(agreement_id, customer_id, page, today):
     if not found:
         return None
     agreement = found[0]
-    pages = max(1, -(-agreement.payment_count // PAYMENTS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    payments = PAYMENTS(agreement_id=agreement.id, limit=PAYMENTS_PER_PAGE,
-                        offset=(page - 1) * PAYMENTS_PER_PAGE)
-    due, overdue = next_payment(agreement, today, Payment.paid_on.python_value(agreement.last_paid))
+    page, pages, offset = page_within(agreement.payment_count, PAYMENTS_PER_PAGE, page)
+    payments = PAYMENTS(agreement_id=agreement.id, limit=PAYMENTS_PER_PAGE, offset=offset)
+    due, overdue = next_payment(agreement, today, paid_day(agreement.last_paid_on))
     return agreement, Page(payments, page, pages, due, overdue,
                            DOCUMENTS(agreement_id=agreement.id))

@@ -115,10 +115,8 @@ def label_text(label, key=None):
     escape it (a lazy label's __html__ would pass it on unescaped). For a
     label made anew on each call (one with values), give a function making
     it and a `key` naming it."""
-    if not has_request_context():
-        return str(label() if callable(label) else label)
+    kept = g.setdefault("_label_texts", {}) if has_request_context() else {}
     key = (key if key is not None else id(label), get_locale())
-    kept = g.setdefault("_label_texts", {})
     text = kept.get(key)
     if text is None:
         text = kept[key] = str(label() if callable(label) else label)
@@ -162,6 +160,8 @@ class LayeredBabel(Babel):
 
     def init_app(self, app, *args, **kwargs):
         super().init_app(app, *args, **kwargs)
+        # Newstyle, and pgettext() and npgettext(); _(), gettext() and
+        # ngettext() are replaced right after by the one-call versions.
         app.jinja_env.install_gettext_callables(
             gettext=lambda s: current_translations().ugettext(s),
             ngettext=lambda s, p, n: _counted(current_translations().ungettext(s, p, n), n),

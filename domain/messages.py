@@ -15,6 +15,7 @@ from domain.clock import utcnow
 from domain.db import KeptQuery, database
 from domain.links import customer_link
 from domain.markets import customer_site
+from domain.paging import page_within
 from models import Agreement, Attachment, Customer, Message, Thread
 
 BODY_MAX = 2000
@@ -126,10 +127,8 @@ def inbox_page(customer_id, page):
     None) and .last_message; the page; the number of pages), in two
     queries."""
     count = THREAD_COUNT(customer_id=customer_id)[0].count
-    pages = max(1, -(-count // THREADS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    threads = INBOX(customer_id=customer_id, limit=THREADS_PER_PAGE,
-                    offset=(page - 1) * THREADS_PER_PAGE)
+    page, pages, offset = page_within(count, THREADS_PER_PAGE, page)
+    threads = INBOX(customer_id=customer_id, limit=THREADS_PER_PAGE, offset=offset)
     return threads, page, pages
 
 

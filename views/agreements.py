@@ -1,7 +1,7 @@
 """An agreement's page: terms, payments (paged), documents to download.
 Every URL with an agreement in it asks for it with the customer's id
-(owned_agreement() in views.shared.guards, domain.agreements), so that another customer's agreement answers the
-same 404 as a missing one."""
+(owned_agreement() in views.shared.guards, domain.agreements), so that
+another customer's agreement answers the same 404 as a missing one."""
 from flask import Blueprint, abort, request, send_file
 from flask_login import current_user
 

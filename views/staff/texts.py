@@ -17,6 +17,7 @@ from domain.i18n import display_name
 from domain.ids import parse_id, parse_number
 from domain.languages import SOURCE_LANGUAGE, VARIANTS
 from domain.markets import SITES
+from domain.paging import page_within
 from forms.auth import ButtonForm
 from forms.fields import has_control_characters
 from models import TextChange
@@ -104,9 +105,8 @@ def index():
     page_number = parse_number(request.args.get("page"), default=1, maximum=99999)
     found = texts.rows(variant, query, show,
                        place_names={kind: str(label) for kind, label in PLACE_LABELS.items()})
-    pages = max(1, -(-len(found) // PER_PAGE))
-    page_number = min(page_number, pages)
-    shown = found[(page_number - 1) * PER_PAGE:page_number * PER_PAGE]
+    page_number, pages, offset = page_within(len(found), PER_PAGE, page_number)
+    shown = found[offset:offset + PER_PAGE]
     return page("staff/texts/index.html", variant=variant, query=query, show=show, shows=SHOW,
                 rows=shown, total=len(found), page=page_number, pages=pages,
                 variants=VARIANTS, preview=bool(session.get(PREVIEW)),
