@@ -20,7 +20,8 @@ from demo import sample as demo
 from demo import scale as scale_data
 from domain import admin, agreement_import, documents, ratelimit, roles, texts, totp_keys, worker
 from domain import staff as staff_accounts
-from domain.accounts import purge_expired_registrations
+from domain.account_closing import purge_closed_accounts
+from domain.accounts import purge_expired_registrations, purge_old_drafts
 from domain.db import backup_sqlite, database, upgrade
 from domain.languages import SOURCE_LANGUAGE, VARIANTS
 from domain.markets import MARKETS
@@ -225,11 +226,18 @@ def outbox_send(loop, every):
 
 @accounts_cli.command("purge")
 def accounts_purge():
-    """Delete registrations never activated in time, and old rate counters."""
+    """Delete registrations never activated in time, registration drafts
+    older than an activation link, closed accounts whose messages are past
+    their market's retention period (message_retention_years in
+    config/markets.toml) with their messages and files, and old rate
+    counters."""
     with database.connection_context():
         deleted = purge_expired_registrations()
+        purge_old_drafts()
+        closed = purge_closed_accounts()
         ratelimit.purge_old()
     click.echo(f"deleted {deleted} expired registrations")
+    click.echo(f"deleted {closed} closed accounts past their retention period")
 
 
 @accounts_cli.command("unlock")

@@ -52,7 +52,7 @@ class Customer(BaseModel):
     last_name = CharField(max_length=100)
     password_hash = CharField(max_length=255)
     locale = CharField(max_length=16)
-    status = CharField(max_length=16, default="pending")   # pending | active
+    status = CharField(max_length=16, default="pending")   # pending | active | closed
     failed_logins = IntegerField(default=0)
     locked_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -65,6 +65,10 @@ class Customer(BaseModel):
     postal_code = CharField(max_length=16, default="")
     city = CharField(max_length=100, default="")
     region = CharField(max_length=8, default="")      # a state or province code, where the market lists them
+    # When the customer closed their online account (domain.account_closing):
+    # the row is kept, emptied of personal data, only while the market's
+    # retention period keeps the messages that point to it.
+    closed_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("market", "email_key"), True),)

@@ -5,6 +5,7 @@ Nothing here tells a caller whether an address is registered in a way the
 caller could show: registering a known address and asking a reset for an
 unknown one look exactly like the ordinary case from outside.
 """
+import json
 from datetime import timedelta
 from enum import Enum
 
@@ -19,7 +20,7 @@ from domain.links import customer_link
 from domain.markets import customer_site
 from domain.security_log import log_event
 from domain.tokens import digest, new_secret
-from models import Customer, ResetRequest, Token
+from models import Customer, RegistrationDraft, ResetRequest, Token
 
 MAX_FAILED_LOGINS = 3
 
@@ -187,6 +188,22 @@ def purge_expired_registrations(customer_id=None):
     if customer_id is not None:
         query = query.where(Customer.id == customer_id)
     return query.execute()
+
+
+def purge_old_drafts():
+    """Delete registration drafts older than an activation link lives: by
+    then their thank-you page can send nothing more, and they hold a name or
+    an address. Returns how many were deleted."""
+    return RegistrationDraft.delete().where(
+        RegistrationDraft.created_at <= utcnow() - _activation_lifetime()).execute()
+
+
+def forget_drafts(market, address):
+    """Delete the registration drafts that hold this address (closing an
+    account). The drafts keep their answers as JSON (views.register)."""
+    written = '"email": ' + json.dumps(address)
+    return RegistrationDraft.delete().where(RegistrationDraft.market == market,
+                                            RegistrationDraft.data.contains(written)).execute()
 
 
 # --- login and lockout -----------------------------------------------------

@@ -94,6 +94,10 @@ class Market:
     service_requests: tuple = ("payment_date", "document_copy")
     # What a customer can write about in the message center.
     message_topics: tuple = MESSAGE_TOPICS
+    # How long the messages of a closed account are kept (their attachments
+    # with them), in years after closing: what the market's law asks of the
+    # lender's records. Every market must say (load_markets).
+    message_retention_years: int = 0
 
     @property
     def sites(self):
@@ -194,6 +198,10 @@ def load_markets(path):
             unknown = set(entry["service_requests"]) - set(SERVICE_REQUESTS)
             if unknown:
                 raise ValueError(f"market {key}: unknown service requests {sorted(unknown)}")
+        years = entry.get("message_retention_years")
+        if type(years) is not int or not 1 <= years <= 30:
+            raise ValueError(f"market {key}: message_retention_years must be a whole number "
+                             "of years, 1 to 30")
         if entry["link_method"] == "contract_code":
             re.compile(entry["contract_number_pattern"])
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", entry["brand_color"]):

@@ -71,7 +71,7 @@ def _with_people(*columns):
 
 # What a queue page shows of each thread's people: building whole rows of
 # them (an agreement has two dozen columns) would cost more than the query.
-LISTED = (Customer.id, Customer.first_name, Customer.last_name, Agreement.id,
+LISTED = (Customer.id, Customer.first_name, Customer.last_name, Customer.status, Agreement.id,
           Agreement.contract_number, Staff.id, Staff.name)
 
 
@@ -176,15 +176,29 @@ def close(thread):
     Thread.update(status="closed", waiting_since=None).where(Thread.id == thread.id).execute()
 
 
+def answerable(thread):
+    """Whether the customer can still read an answer: not once they closed
+    their online account (domain.account_closing); their messages are only
+    kept."""
+    return Customer.select().where(Customer.id == thread.customer_id,
+                                   Customer.status != "closed").exists()
+
+
 def reopen(thread):
-    Thread.update(status="open").where(Thread.id == thread.id).execute()
+    """Open again; False for a thread of a closed account, which stays closed."""
+    with database.atomic():
+        if not answerable(thread):
+            return False
+        Thread.update(status="open").where(Thread.id == thread.id).execute()
+    return True
 
 
 def reply(staff, thread, body, uploads=()):
     """An agent's answer (domain.messages.staff_reply: unread for the
     customer, out of the wait, an email without the text). An answer to a
-    closed thread opens it again: the conversation goes on."""
+    closed thread opens it again: the conversation goes on. None, and
+    nothing written, when the customer closed their account meanwhile."""
     with database.atomic():
-        message = messages.staff_reply(staff, thread, body, uploads)
-        reopen(thread)
-    return message
+        if not reopen(thread):
+            return None
+        return messages.staff_reply(staff, thread, body, uploads)

@@ -308,6 +308,22 @@ def agent_with_thread(visitor, lang, answered=False):
     return int(path.removesuffix("/sent").rsplit("/", 1)[1])
 
 
+def account_close_asked(visitor, lang):
+    """Signed in, the password typed on the closing page: the last question."""
+    linked(visitor, lang)
+    visitor.form(f"/{lang}/profile/close", {"current_password": PASSWORD})
+
+
+def agent_with_thread_of_closed_account(visitor, lang):
+    """A customer wrote, got an answer, then closed their online account; an
+    agent opens the thread (kept for the retention period, not answerable)."""
+    path = message_answered(visitor, lang)
+    visitor.form(f"/{lang}/profile/close", {"current_password": PASSWORD})
+    visitor.form(f"/{lang}/profile/close/confirm", {})
+    staff_code_typed(visitor, lang, role="agent")
+    return path.replace(f"/{lang}/messages/", "/staff/queue/")
+
+
 def agents_queue(visitor, lang):
     agent_with_thread(visitor, lang)
     return "/staff/queue"
@@ -456,6 +472,7 @@ PAGES = [
     # --- staff: agents
     Page("agents.queue", agents_queue, per_variant=False),
     Page("agents.thread", agents_thread, per_variant=False),
+    Page("agents.thread", agent_with_thread_of_closed_account, per_variant=False),
     # --- staff: admins
     Page("admin.staff", then(admin_signed_in, "/staff/admin/staff"), per_variant=False),
     Page("admin.created", member_added, per_variant=False),
@@ -498,6 +515,10 @@ PAGES = [
     Page("profile.email_changed", at("/{lang}/profile/email/changed")),
     Page("profile.password", then(linked, "/{lang}/profile/password"), customer=True),
     Page("profile.language", then(linked, "/{lang}/profile/language"), customer=True),
+    Page("profile.close", then(linked, "/{lang}/profile/close"), customer=True),
+    Page("profile.close_confirm", then(account_close_asked, "/{lang}/profile/close/confirm"),
+         customer=True),
+    Page("profile.closed", at("/{lang}/profile/closed")),
 ]
 
 # Routes that are not pages: assets, probes, and POST-only actions (those

@@ -22,6 +22,7 @@ currency = "CHF"
 timezone = "Europe/Zurich"
 titles = ["mr", "ms"]
 link_method = "contract_code"
+message_retention_years = 10
 contract_number_pattern = "[0-9]{8}"
 contract_number_example = "40012345"
 business_customers_can_link = true

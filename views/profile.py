@@ -1,8 +1,8 @@
 """The customer's profile: address, phone (verified by a code), email
-(confirmed at the new address), password, language. Every change needs a
-password typed in the last PROFILE_REAUTH_MINUTES; the confirmation link of
-a new email address works signed out too (it may be opened on another
-device)."""
+(confirmed at the new address), password, language; closing the online
+account (domain.account_closing). Every change needs a password typed in
+the last PROFILE_REAUTH_MINUTES; the confirmation link of a new email
+address works signed out too (it may be opened on another device)."""
 from functools import wraps
 
 from flask import Blueprint, flash, request, session
@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from domain import codes, profile, sessions
+from domain import account_closing, codes, devices, profile, sessions
 from domain.markets import site_code
 from domain.profile import EmailChange, PasswordCheck
 from forms.auth import ButtonForm
@@ -19,6 +19,7 @@ from forms.profile import (AddressForm, ConfirmPasswordForm, EmailForm, Language
                            PhoneForm)
 from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
 from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.cookies import set_cookie
 from views.shared.guards import device_required
 from views.shared.limits import client_address, email_rate_limits, rate_limited
 from views.shared.link_tokens import forget_link_token, keep_link_token, link_token
@@ -81,18 +82,32 @@ def overview():
 @device_required
 def confirm_password():
     form = ConfirmPasswordForm()
-    if form.validate_on_submit():
-        verdict = rate_limited("login-client", client_address(), "RATE_LIMIT_LOGIN_PER_CLIENT")
-        if not verdict.allowed:
-            return too_many_requests(verdict)
-        checked = profile.check_password(current_user, form.current_password.data)
-        if checked is PasswordCheck.OK:
-            target = session.pop(AFTER_PASSWORD, None)
-            return redirect_to(target if target in COME_BACK_TO.values() else "profile.overview")
-        if checked is PasswordCheck.LOCKED:
-            return locked_out()
-        form.current_password.errors.append(_("This password is not right. Check it and try again."))
+    refused = password_typed_again(form)
+    if refused is None:
+        target = session.pop(AFTER_PASSWORD, None)
+        return redirect_to(target if target in COME_BACK_TO.values() else "profile.overview")
+    if refused is not False:
+        return refused
     return render_page("profile/confirm_password.html", form=form, status=form_status(form))
+
+
+def password_typed_again(form):
+    """A form asking for the password, posted: None when it was right (the
+    session counts as freshly authenticated); else the answer to give
+    (too many tries, account locked), or False to show the form again with
+    its errors."""
+    if not form.validate_on_submit():
+        return False
+    verdict = rate_limited("login-client", client_address(), "RATE_LIMIT_LOGIN_PER_CLIENT")
+    if not verdict.allowed:
+        return too_many_requests(verdict)
+    checked = profile.check_password(current_user, form.current_password.data)
+    if checked is PasswordCheck.OK:
+        return None
+    if checked is PasswordCheck.LOCKED:
+        return locked_out()
+    form.current_password.errors.append(_("This password is not right. Check it and try again."))
+    return False
 
 
 def locked_out():
@@ -303,3 +318,48 @@ def language():
             flash(_("We will write to you in this language."), "success")
         return redirect_to("profile.overview", lang=site_code(form.locale.data))
     return render_page("profile/language.html", form=form, status=form_status(form))
+
+
+# --- closing the online account ------------------------------------------------------
+
+# The session's mark that the password was typed on the closing page itself
+# (not only for another change a few minutes ago): only then is the final
+# question asked.
+CLOSING = "closing"
+
+
+@bp.route("/close", methods=["GET", "POST"])
+@device_required
+def close():
+    """What closing does and does not do, and the password."""
+    form = ConfirmPasswordForm()
+    refused = password_typed_again(form)
+    if refused is None:
+        session[CLOSING] = True
+        return redirect_to("profile.close_confirm")
+    if refused is not False:
+        return refused
+    return render_page("profile/close.html", form=form, status=form_status(form))
+
+
+@bp.route("/close/confirm", methods=["GET", "POST"])
+@device_required
+def close_confirm():
+    """Asked once more; the button closes the account and signs out."""
+    if not session.get(CLOSING) or profile.needs_password(current_user):
+        return redirect_to("profile.close")
+    form = ButtonForm()
+    if form.validate_on_submit():
+        account_closing.close_account(current_user)
+        logout_user()
+        session.clear()
+        answer = redirect_to("profile.closed")
+        set_cookie(answer, devices.COOKIE, "", max_age=0)    # worth nothing now anyway
+        return answer
+    return render_page("profile/close_confirm.html", form=form)
+
+
+# Signed out by then: the page only says it is done.
+@bp.route("/closed")
+def closed():
+    return render_page("profile/closed.html")

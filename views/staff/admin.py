@@ -193,7 +193,7 @@ def unlock_customer():
     customer_id = parse_id(request.form.get("customer_id"))
     customer = None
     if customer_id is not None and ButtonForm().validate_on_submit():
-        customer = Customer.get_or_none(Customer.id == customer_id)
+        customer = Customer.get_or_none(Customer.id == customer_id, Customer.status != "closed")
     if customer is None:
         return page("staff/admin/customers.html", form=CustomerSearchForm(formdata=None), found=None,
                     problem=_("Find the customer again, then unlock the account."),

@@ -144,11 +144,20 @@ def reply(thread_id):
     thread = found(thread_id)
     form = AgentReplyForm(sender={"staff": g.staff.id})
     if form.validate_on_submit():
-        queue.reply(g.staff, thread, form.body.data, form.uploads)
+        if queue.reply(g.staff, thread, form.body.data, form.uploads) is None:
+            return account_closed(thread)
         flash(_("Your answer is sent. The customer gets an email that there is a new message."),
               "success")
         return redirect_to("agents.thread", thread_id=thread.id)
     return show(thread, reply_form=form, status=form_status(form))
+
+
+def account_closed(thread):
+    """An answer or a reopening of a thread whose customer closed their
+    account (the page had no form for it, or was older than the closing)."""
+    flash(_("This customer has closed their online account: the conversation cannot be "
+            "answered or opened again."), "info")
+    return redirect_to("agents.thread", thread_id=thread.id)
 
 
 @bp.route("/<id:thread_id>/assign", methods=["POST"])
@@ -171,10 +180,12 @@ def assign(thread_id):
 
 def button_action(thread_id, change, done):
     """A button on the thread (release, close, reopen): make the change,
-    say so, and go back to the thread."""
+    say so, and go back to the thread. A change that returns False did not
+    happen: the customer closed their account."""
     thread = found(thread_id)
     if ButtonForm().validate_on_submit():
-        change(thread)
+        if change(thread) is False:
+            return account_closed(thread)
         flash(done, "success")
     return redirect_to("agents.thread", thread_id=thread.id)
 
