@@ -2,12 +2,13 @@
 and off (plain forms), in Canada (English) and Austria (German): a phone
 number saved with the code read from the SMS outbox, a new email address
 confirmed with the link read from the mail outbox, then a sign-in with it;
-in Canada the language of the emails changed to French."""
+in Canada the language of the emails changed to French. Then closing the
+online account, after which its address signs in no more."""
 from playwright.sync_api import expect
 
-from flows import each_variant_once, latest_sms, new_customer, path_is, sign_in, submit
+from flows import PASSWORD, each_variant_once, latest_sms, new_customer, path_is, sign_in, submit
 
-HTML_LANG = {"en-ca": "en-CA", "de-at": "de-AT"}
+HTML_LANG = {"en-ca": "en-CA", "de-at": "de-AT", "fr-ca": "fr-CA"}
 # Numbers of no agreement and of no other test (the crawl's end in 43).
 PHONES = {"en-ca": ("613 555 0147", "+16135550147"), "de-at": ("0664 1234547", "+436641234547")}
 
@@ -86,5 +87,36 @@ def test_phone_and_e_mail_changed_then_sign_in_with_the_new_address(
         expect(page).to_have_url(path_is(server, "/fr-ca/profile"))
         expect(html).to_have_attribute("lang", "fr-CA")
 
+    page.wait_for_timeout(30)   # securitypolicyviolation events are async
+    assert csp.violations == []
+
+
+@each_variant_once("fr-ca", "de-at")
+def test_close_the_online_account_then_the_address_signs_in_no_more(
+        new_page, server, csp_watch, lang, js):
+    page = new_page(js=js)
+    csp = csp_watch(page, events=js)
+    address = new_customer(page, server, lang)
+    mailbox = server.mailbox(address)
+    sign_in(page, lang, address)
+    expect(page).to_have_url(path_is(server, f"/{lang}/account"))
+    page.goto(f"/{lang}/profile")
+    page.locator(f'main a[href="/{lang}/profile/close"]').click()
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/close"))
+    # Nothing typed: the error, and the account still open.
+    submit(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    page.locator("#current_password").fill(PASSWORD)
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/close/confirm"))
+    submit(page)
+    expect(page).to_have_url(path_is(server, f"/{lang}/profile/closed"))
+    expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
+    # Signed out: the header offers to sign in, and the address no longer does.
+    expect(page.locator('header a[href$="/login"]')).to_be_visible()
+    assert "http" not in mailbox.text(mailbox.next())        # the confirmation, without a link
+    sign_in(page, lang, address)
+    expect(page).to_have_url(path_is(server, f"/{lang}/login"))
+    expect(page.locator(".error-summary")).to_be_visible()
     page.wait_for_timeout(30)   # securitypolicyviolation events are async
     assert csp.violations == []
