@@ -60,9 +60,14 @@ def close_account(customer):
     confirmation mail is queued in the same transaction, to the address the
     account had, and its text is erased once sent."""
     with database.atomic():
-        customer = Customer.get_or_none(Customer.id == customer.id, Customer.status != CLOSED)
-        if customer is None:
+        # A write first, which changes nothing: it takes the row (PostgreSQL)
+        # or the database (SQLite) until the end, so an agent's answer
+        # (domain.queue.reply, which starts the same way) comes wholly
+        # before or after. A read first would make SQLite refuse this
+        # transaction at once should another write come in between.
+        if not lock_open_account(customer.id):
             return False            # closed by a twin request (a double click)
+        customer = Customer.get_by_id(customer.id)
         # Whatever was waiting to go to this address or phone goes no more;
         # then the one mail that says it is done.
         recipients = [customer.email] + ([customer.phone] if customer.phone else [])
@@ -93,6 +98,13 @@ def close_account(customer):
             Customer.delete().where(Customer.id == customer.id).execute()
         log_event("account_closed", detail=f"market {customer.market}")
     return True
+
+
+def lock_open_account(customer_id):
+    """Inside a transaction: hold the customer's row while it is open (not
+    closed); False when it is closed."""
+    return Customer.update(status=Customer.status).where(
+        Customer.id == customer_id, Customer.status != CLOSED).execute() == 1
 
 
 def retention(market_key):

@@ -13,7 +13,7 @@ from typing import Optional
 
 from peewee import JOIN
 
-from domain import messages, roles
+from domain import account_closing, messages, roles
 from domain.db import KeptQuery, database, rows_as_models
 from domain.ids import parse_id
 from models import Agreement, Customer, Staff, Thread
@@ -176,18 +176,12 @@ def close(thread):
     Thread.update(status="closed", waiting_since=None).where(Thread.id == thread.id).execute()
 
 
-def answerable(thread):
-    """Whether the customer can still read an answer: not once they closed
-    their online account (domain.account_closing); their messages are only
-    kept."""
-    return Customer.select().where(Customer.id == thread.customer_id,
-                                   Customer.status != "closed").exists()
-
-
 def reopen(thread):
-    """Open again; False for a thread of a closed account, which stays closed."""
+    """Open again; False for a thread of a customer who closed their online
+    account (domain.account_closing): their messages are only kept, and
+    nobody can read an answer."""
     with database.atomic():
-        if not answerable(thread):
+        if not account_closing.lock_open_account(thread.customer_id):
             return False
         Thread.update(status="open").where(Thread.id == thread.id).execute()
     return True

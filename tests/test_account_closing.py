@@ -6,12 +6,14 @@ period without the person, and `flask accounts purge` deletes them after
 it. Agents see such a thread as a closed account's and cannot answer."""
 import os
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 
 from domain import account_closing, accounts, outbox as mail_outbox
 from domain.clock import utcnow
+from domain.db import database
 from domain.markets import load_markets
 from models import (Agreement, Attachment, Customer, Document, LoginSession, Message, OneTimeCode,
                     OutboxMessage, Payment, PayoffQuote, RegistrationDraft, RememberedDevice,
@@ -342,3 +344,41 @@ def test_every_market_must_say_how_long_it_keeps_a_closed_accounts_messages(tmp_
                 load_markets(str(path))
     finally:
         load_markets(markets)
+
+
+def test_an_answer_at_the_moment_of_closing_comes_wholly_before_or_is_refused(app, client, outbox,
+                                                                             sms, db):
+    """An agent answers while the customer presses "Close my account": the
+    answer is written before the closing (and kept, closed) or refused; a
+    closed account's thread never opens again and no mail goes to an
+    emptied address."""
+    customer, agreement, thread = a_full_account(app, client, outbox, sms)
+    client.post(CLOSE, data={"current_password": PASSWORD})
+    agent = app.test_client()
+    staff_signed_in(agent, role="agent")
+    barrier = threading.Barrier(2)
+    answers, failures = {}, []
+
+    def run(name, request):
+        try:
+            barrier.wait(timeout=30)
+            answers[name] = request()
+        except Exception as error:      # shown by the assertion below
+            failures.append(error)
+        finally:
+            database.close()
+
+    both = [threading.Thread(target=run, args=("close", lambda: client.post(CONFIRM))),
+            threading.Thread(target=run, args=("reply", lambda: agent.post(
+                f"/staff/queue/{thread.id}/reply", data={"body": "Your payment is on the 15th."})))]
+    for each in both:
+        each.start()
+    for each in both:
+        each.join(timeout=60)
+    assert failures == []
+    assert answers["close"].status_code == 303 and answers["reply"].status_code == 303
+    assert Customer.get_by_id(customer.id).status == "closed"
+    kept = Thread.get_by_id(thread.id)
+    assert kept.status == "closed" and kept.waiting_since is None
+    assert Message.select().where(Message.thread == thread.id).count() in (1, 2)
+    assert not OutboxMessage.select().where(OutboxMessage.recipient == "").exists()
