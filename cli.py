@@ -18,7 +18,7 @@ from flask_babel import force_locale
 
 from demo import sample as demo
 from demo import scale as scale_data
-from domain import admin, agreement_import, documents, ratelimit, roles, texts, totp_keys, worker
+from domain import admin, agreement_import, data_export, documents, ratelimit, roles, texts, totp_keys, worker
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import backup_sqlite, database, upgrade
@@ -225,10 +225,12 @@ def outbox_send(loop, every):
 
 @accounts_cli.command("purge")
 def accounts_purge():
-    """Delete registrations never activated in time, and old rate counters."""
+    """Delete registrations never activated in time, old rate counters, and
+    data exports whose link was used or has expired."""
     with database.connection_context():
         deleted = purge_expired_registrations()
         ratelimit.purge_old()
+        data_export.purge_old()
     click.echo(f"deleted {deleted} expired registrations")
 
 
