@@ -104,6 +104,8 @@ def test_the_export_holds_the_customers_data_and_nothing_of_another(app, client,
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/zip"
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="mini-finance-my-data-') and disposition.isascii()
     summary, data, both = unzipped(response)
