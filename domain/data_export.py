@@ -25,6 +25,7 @@ DATA_EXPORT_LINK_HOURS, for the same customer signed in (take).
 """
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -47,6 +48,8 @@ from domain.security_log import log_event
 from domain.tokens import digest, new_secret
 from models import (Agreement, Attachment, Customer, DataExport, Document, Message, Payment,
                     PayoffQuote, RememberedDevice, SecurityEvent, Thread)
+
+log = logging.getLogger(__name__)
 
 FORMAT = "keyfob-data-export/1"
 SUMMARY_NAME = "summary.html"
@@ -314,9 +317,18 @@ def build_queued(limit=10):
         claimed = DataExport.update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS)).where(
             DataExport.id == export_id, DataExport.ready_at.is_null(),
             DataExport.claimed_until.is_null() | (DataExport.claimed_until < now)).execute()
-        if claimed:
-            _make_ready(DataExport.get_by_id(export_id))
-            made += 1
+        if not claimed:
+            continue
+        row = DataExport.get_or_none(DataExport.id == export_id)
+        if row is None:
+            continue        # its customer closed the account meanwhile
+        try:
+            _make_ready(row)
+        except Exception:   # noqa: BLE001 the round's emails must still go; it is tried again
+            log.exception("data export %s could not be built; tried again in %s s",
+                          export_id, CLAIM_SECONDS)
+            continue
+        made += 1
     return made
 
 

@@ -23,10 +23,10 @@ from models import (Attachment, Customer, DataExport, Document, Message, Payment
                     RememberedDevice, SecurityEvent)
 from support.agreements import make_agreement
 from support.customers import PASSWORD, customer, login, open_link
-from support.reading import errors, heading
+from support.reading import heading
+from support.smtp import smtp_config
 from support.staff import staff_member
 from support.threads import make_thread
-from test_outbox import smtp_config, smtp_server  # noqa: F401  (a fixture)
 
 A_EMAIL = "ana.silva@example.com"
 B_EMAIL = "ana.silva@example.org"
@@ -302,3 +302,28 @@ def test_forget_customer_deletes_the_rows_and_files(app, client, outbox, db, smt
     with app.app_context():
         assert data_export.forget_customer(Customer.get_by_id(row.customer_id)) == 1
     assert not os.path.exists(path) and not DataExport.select().exists()
+
+
+def test_an_export_that_cannot_be_built_waits_and_the_emails_still_go(app, client, outbox, db,
+                                                                      clock, tmp_path):
+    """A full disk or a folder that cannot be written: the request is
+    answered, the worker's round goes on to the emails, and the export is
+    built at a later round, once its claim has run out."""
+    customer(client, outbox, "de-at", A_EMAIL)
+    login(client, "de-at", A_EMAIL)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    folder = app.config["EXPORTS_DIR"]
+    app.config.update(DATA_EXPORT_QUEUE_ABOVE=0, EXPORTS_DIR=str(blocked / "exports"))
+    assert download(client).status_code == 303
+    assert DataExport.get().ready_at is None
+    client.post("/de-at/profile/email", data={"email": "ana.new@example.com"})
+    assert outbox.last("ana.new@example.com")            # the round's emails went
+    app.config["EXPORTS_DIR"] = folder
+    with app.app_context():
+        worker.run_once()
+        assert DataExport.get().ready_at is None            # still claimed
+        clock.set_now(utcnow() + timedelta(seconds=data_export.CLAIM_SECONDS + 1))
+        worker.run_once()
+    assert DataExport.get().ready_at is not None
+    assert "/de-at/profile/data/download/" in outbox.text(outbox.last(A_EMAIL))
