@@ -160,6 +160,16 @@ def test_the_summary_follows_the_language_of_the_site(app, client, outbox, db):
     assert data["agreements"][0]["payments"][0] == {"paid_on": "2026-10-01", "amount": "412.35"}
 
 
+def test_canadian_french_says_it_in_its_own_words(app, client, outbox, db):
+    """The market's brand in its French and Canada's own words, over
+    French's: «service à la clientèle», not «service client»."""
+    customer(client, outbox, "fr-ca", A_EMAIL)
+    login(client, "fr-ca", A_EMAIL)
+    summary, _data, _both = unzipped(download(client, "fr-ca"))
+    assert "Vos données chez Services financiers MINI" in summary
+    assert "Messages avec le service à la clientèle" in summary and "service client" not in summary
+
+
 def test_overview_links_to_the_download(app, client, outbox, db):
     customer(client, outbox, "de-at", A_EMAIL)
     login(client, "de-at", A_EMAIL)
