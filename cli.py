@@ -18,7 +18,8 @@ from flask_babel import force_locale
 
 from demo import sample as demo
 from demo import scale as scale_data
-from domain import admin, agreement_import, data_export, documents, ratelimit, roles, texts, totp_keys, worker
+from domain import (admin, agreement_import, data_export, documents, ratelimit, roles, texts,
+                    totp_keys, worker)
 from domain import staff as staff_accounts
 from domain.accounts import purge_expired_registrations
 from domain.db import backup_sqlite, database, upgrade

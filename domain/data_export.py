@@ -217,7 +217,8 @@ def as_data(held, site, made_at):
         "payoff_quotes": [{
             "number": quote.number, "contract_number": quote.contract_number,
             "payoff_date": iso(quote.payoff_date), "currency": quote.currency,
-            "total": amount(quote.total), "lines": [[what, value] for what, value in json.loads(quote.lines)],
+            "total": amount(quote.total),
+            "lines": [[what, value] for what, value in json.loads(quote.lines)],
             "given_at": iso(quote.created_at),
         } for quote in held.quotes],
         "remembered_devices": [{

@@ -5,7 +5,7 @@ PROFILE_REAUTH_MINUTES; the confirmation link of a new email address works
 signed out too (it may be opened on another device)."""
 from functools import wraps
 
-from flask import Blueprint, current_app, flash, make_response, request, session
+from flask import Blueprint, current_app, flash, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -23,6 +23,7 @@ from forms.profile import (AddressForm, ConfirmPasswordForm, DataExportForm, Ema
 from views.shared.answers import (form_status, redirect_to, render_page, retry_after,
                                   too_many_requests)
 from views.shared.code_pages import code_problem, code_refused, send_again_form
+from views.shared.files import send_made_file
 from views.shared.guards import device_required
 from views.shared.limits import client_address, email_rate_limits, rate_limited
 from views.shared.link_tokens import forget_link_token, keep_link_token, link_token
@@ -334,19 +335,10 @@ def data_export():
             return redirect_to("profile.data_export_queued")
         site = chosen_site()
         archive = exports.exported_now(current_user.id, site)
-        return zip_download(archive, exports.file_name(site, today_in(site.market.timezone)))
+        return send_made_file(archive, "application/zip",
+                              exports.file_name(site, today_in(site.market.timezone)))
     return render_page("profile/data_export.html", form=form, problem=None,
                        status=form_status(form))
-
-
-def zip_download(archive, name):
-    response = make_response(archive)
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
 
 
 @bp.route("/data/queued")
@@ -382,7 +374,8 @@ def signed_in_download():
         if archive is not None:
             forget_link_token("export")
             site = chosen_site()
-            return zip_download(archive, exports.file_name(site, row.ready_at.date()))
+            return send_made_file(archive, "application/zip",
+                                  exports.file_name(site, row.ready_at.date()))
         state, row = exports.ready_export(link_token("export"), current_user.id)
         state = exports.LinkState.EXPIRED if state is exports.LinkState.VALID else state
     if state is exports.LinkState.VALID:
