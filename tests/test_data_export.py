@@ -23,6 +23,7 @@ from models import (Attachment, Customer, DataExport, Document, Message, Payment
                     RememberedDevice, SecurityEvent)
 from support.agreements import make_agreement
 from support.customers import PASSWORD, customer, login, open_link
+from support.queries import counted_queries
 from support.reading import heading
 from support.smtp import smtp_config
 from support.staff import staff_member
@@ -158,6 +159,27 @@ def test_the_summary_follows_the_language_of_the_site(app, client, outbox, db):
     assert numbers.format_currency(Decimal("412.35"), "EUR", locale="fr_FR") in summary
     # A machine's file is the same in every language.
     assert data["agreements"][0]["payments"][0] == {"paid_on": "2026-10-01", "amount": "412.35"}
+
+
+def test_the_export_costs_the_same_queries_whatever_it_holds(app, client, outbox, db):
+    """Read in a fixed number of queries: one more thread, agreement or
+    file adds rows, not queries."""
+    customer(client, outbox, "de-at", A_EMAIL)
+    owner = Customer.get(Customer.email_key == A_EMAIL)
+    login(client, "de-at", A_EMAIL)
+    staff, _password, _totp = staff_member()
+    # Only the request: the outbox's round after it sends what give_data queued.
+    app.config["OUTBOX_SEND_AFTER_REQUEST"] = False
+
+    def counted():
+        with counted_queries() as queries:
+            assert download(client).status_code == 200
+        return len(queries)
+    give_data(app, owner, "A-000001", "1.00", "Chrome / Windows", "a.pdf", staff)
+    few = counted()
+    for number in range(2, 5):
+        give_data(app, owner, f"A-00000{number}", "1.00", "Chrome / Windows", "a.pdf", staff)
+    assert counted() == few
 
 
 def test_canadian_french_says_it_in_its_own_words(app, client, outbox, db):
