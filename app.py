@@ -87,6 +87,15 @@ DEFAULTS = dict(
     CLAMD_TIMEOUT=10,
     # The profile asks for the password again when it was typed longer ago.
     PROFILE_REAUTH_MINUTES=15,
+    # Download my data (domain.data_export): exports a customer may ask for,
+    # (count, seconds); above this many rows (messages, attachments,
+    # payments, security events) the file is built by the outbox worker and
+    # its link emailed, working once for DATA_EXPORT_LINK_HOURS. Building
+    # took 0.06 s at 1,000 rows, 0.6 s at 5,000 and 2.1 s at 20,000 here:
+    # past 5,000 a request would hold a web worker for a second or more.
+    DATA_EXPORTS_PER_CUSTOMER=(3, 86400),
+    DATA_EXPORT_QUEUE_ABOVE=5000,
+    DATA_EXPORT_LINK_HOURS=48,
     # The Fernet key(s) that encrypt staff members' TOTP secrets, the one
     # that encrypts first (domain.totp_keys); None: instance/totp_key.
     TOTP_KEY=None,
@@ -122,6 +131,7 @@ def create_app(test_config=None, instance_path=None):
     app.config["MAIL_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "mail")
     app.config["SMS_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox", "sms")
     app.config["DOCUMENTS_DIR"] = os.path.join(app.instance_path, "documents")
+    app.config["EXPORTS_DIR"] = os.path.join(app.instance_path, "exports")
     app.config["ATTACHMENTS_DIR"] = os.path.join(app.instance_path, "attachments")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KEYFOB")

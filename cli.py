@@ -18,7 +18,8 @@ from flask_babel import force_locale
 
 from demo import sample as demo
 from demo import scale as scale_data
-from domain import admin, agreement_import, documents, ratelimit, roles, texts, totp_keys, worker
+from domain import (admin, agreement_import, data_export, documents, ratelimit, roles, texts,
+                    totp_keys, worker)
 from domain import staff as staff_accounts
 from domain.account_closing import purge_closed_accounts
 from domain.accounts import purge_expired_registrations, purge_old_drafts
@@ -229,13 +230,14 @@ def accounts_purge():
     """Delete registrations never activated in time, registration drafts
     older than an activation link, closed accounts whose messages are past
     their market's retention period (message_retention_years in
-    config/markets.toml) with their messages and files, and old rate
-    counters."""
+    config/markets.toml) with their messages and files, data exports whose
+    link was used or has expired, and old rate counters."""
     with database.connection_context():
         deleted = purge_expired_registrations()
         purge_old_drafts()
         closed = purge_closed_accounts()
         ratelimit.purge_old()
+        data_export.purge_old()
     click.echo(f"deleted {deleted} expired registrations")
     click.echo(f"deleted {closed} closed accounts past their retention period")
 

@@ -398,6 +398,26 @@ class SecurityEvent(BaseModel):
                    (("staff", "created_at", "id"), False))
 
 
+class DataExport(BaseModel):
+    """A customer's "Download my data" too big to build during the request
+    (domain.data_export): queued, built by the outbox worker into a file
+    under EXPORTS_DIR, then downloaded once through a link sent by email
+    (only the SHA-256 of its token is kept), by the same customer signed in."""
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="data_exports", on_delete="CASCADE")
+    locale = CharField(max_length=16)              # the summary's language: the site it was asked on
+    stored_name = CharField(max_length=64, unique=True)
+    requested_at = DateTimeField(default=utcnow)
+    claimed_until = DateTimeField(null=True)       # a worker is building it
+    token_hash = CharField(max_length=64, null=True, unique=True)
+    ready_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True)
+    downloaded_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("ready_at", "requested_at"), False),)
+
+
 class HelpCategory(BaseModel):
     id = AutoField()
     market = CharField(max_length=8)
@@ -519,4 +539,4 @@ ALL_MODELS = [Customer, Token, ResetRequest, LoginSession, RegistrationDraft, Ou
               RateCounter, SecurityEvent, Agreement, Payment, OneTimeCode, RememberedDevice,
               Document, PayoffQuote, Thread, Message, Staff, RecoveryCode, StaffSession,
               Attachment, HelpCategory, HelpArticle, HelpArticleVersion,
-              HelpQuestion, TextEntry, TextChange, TextRevision, PageVersion]
+              HelpQuestion, TextEntry, TextChange, TextRevision, PageVersion, DataExport]

@@ -36,7 +36,7 @@ KINDS = (
     "device_recognized", "device_authorized", "device_code_exhausted", "device_revoked",
     "profile_password_wrong", "profile_password_locked", "password_changed", "address_changed",
     "phone_changed", "email_change_requested", "email_change_taken", "email_changed",
-    "locale_changed", "account_closed",
+    "locale_changed", "account_closed", "data_exported",
     # staff
     "staff_login", "staff_login_failed", "staff_locked", "staff_logout",
     "staff_second_factor_failed", "staff_recovery_code_used", "role_refused",

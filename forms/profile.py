@@ -160,3 +160,8 @@ class LanguageForm(FlaskForm):
     def validate_locale(self, field):
         if field.data not in dict(self.locale.choices):
             raise StopValidation(_l("Choose a language."))
+
+
+class DataExportForm(FlaskForm):
+    """Download my data: a button (and its CSRF token). What goes in the
+    file is not the customer's to choose: everything held about them."""

@@ -1,7 +1,8 @@
 """Fixtures, and only fixtures: an app on a database of the test's own (a
 copy of a migrated SQLite file, or the PostgreSQL of TEST_DATABASE_URL
 emptied: tests/support/apps.py), a client, a CLI runner, the outboxes of
-emails and text messages, the clock, and a clamd for the scanning tests.
+emails and text messages, a real SMTP server on loopback, the clock, and a
+clamd for the scanning tests.
 What tests call themselves is in tests/support/."""
 import itertools
 import os
@@ -11,12 +12,14 @@ import subprocess
 import time
 
 import pytest
+from aiosmtpd.controller import Controller
 from itsdangerous.timed import TimestampSigner
 
 from domain.db import database
 from support.apps import make_app, reuse
 from support.outboxes import Outbox, SmsOutbox
-from support.servers import stop_process
+from support.servers import free_port, stop_process
+from support.smtp import Collect
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +81,17 @@ def sms(app):
 
 CLAMD = shutil.which("clamd") or shutil.which("clamd", path="/usr/sbin:/usr/local/sbin")
 SIGNATURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clamav")
+
+
+@pytest.fixture
+def smtp_server():
+    """(controller, handler) of an SMTP server on loopback; what it received
+    is in handler.received (support.smtp)."""
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import email.policy
 import glob
 import os
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,7 +27,8 @@ import pyotp
 from domain import messages, passwords, texts
 from domain.clock import utcnow
 from domain.markets import MARKETS, SITES, load_markets
-from models import Customer, LoginSession, Staff, Thread
+from domain.tokens import digest, new_secret
+from models import Customer, DataExport, LoginSession, Staff, Thread
 from support.agreements import identity_form, make_agreement
 from support.help_articles import make_help_article
 from support.staff import staff_member
@@ -245,6 +247,26 @@ def email_change_link(visitor, lang):
     address = new_address()
     visitor.form(f"/{lang}/profile/email", {"email": address})
     return latest_link(visitor.outbox_dir, address, "/profile/email/confirm/")
+
+
+def make_ready_export(customer_id, exports_dir):
+    """A data export as the outbox worker leaves it for the customer (a
+    file in `exports_dir`, a row with its link's token hashed); the token."""
+    secret = new_secret()
+    now = utcnow()
+    row = DataExport.create(customer=customer_id, locale="en",
+                            stored_name=secrets.token_hex(16) + ".zip", token_hash=digest(secret),
+                            ready_at=now, expires_at=now + timedelta(hours=48))
+    os.makedirs(exports_dir, exist_ok=True)
+    with open(os.path.join(exports_dir, row.stored_name), "wb") as f:
+        f.write(b"PK\x05\x06" + bytes(18))     # an empty zip file
+    return secret
+
+
+def data_export_link(visitor, lang):
+    """The link of the email that says a customer's data is ready."""
+    linked(visitor, lang)
+    return f"/{lang}/profile/data/download/{visitor.ready_export()}"
 
 
 def opened(link):
@@ -515,6 +537,11 @@ PAGES = [
     Page("profile.email_changed", at("/{lang}/profile/email/changed")),
     Page("profile.password", then(linked, "/{lang}/profile/password"), customer=True),
     Page("profile.language", then(linked, "/{lang}/profile/language"), customer=True),
+    Page("profile.data_export", then(linked, "/{lang}/profile/data"), customer=True),
+    Page("profile.data_export_queued", then(linked, "/{lang}/profile/data/queued"), customer=True),
+    Page("profile.data_export_link", data_export_link, status=303),
+    Page("profile.data_export_ready", then(opened(data_export_link), "/{lang}/profile/data/download"),
+         customer=True),
     Page("profile.close", then(linked, "/{lang}/profile/close"), customer=True),
     Page("profile.close_confirm", then(account_close_asked, "/{lang}/profile/close/confirm"),
          customer=True),
@@ -574,6 +601,12 @@ class FlaskVisitor:
     def device_authorized(self):
         with self.client.application.app_context():
             authorize_device(self.last_customer.id)
+
+    def ready_export(self):
+        """A data export ready for the last customer; its link's token."""
+        app = self.client.application
+        with app.app_context():
+            return make_ready_export(self.last_customer.id, app.config["EXPORTS_DIR"])
 
     def staff(self, role, enrolled=True):
         """A new staff member in the app's database: (email, password, TOTP

@@ -2,48 +2,19 @@
 kept and retried while the mail server is down, and what a failure leaves in
 the database. SMTP is tested against a real SMTP server (aiosmtpd) on
 loopback, the SMS provider against a real HTTP server."""
-import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
 from domain import outbox
 from domain.clock import utcnow
 from models import OutboxMessage
 from support.customers import register
-
-
-class Collect(Message):
-    def __init__(self):
-        super().__init__()
-        self.received = []
-
-    def handle_message(self, message):
-        self.received.append(message)
-
-
-@pytest.fixture
-def smtp_server():
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def smtp_config(app, port):
-    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                      SMTP_SECURITY="none", OUTBOX_SEND_AFTER_REQUEST=False)
+from support.servers import free_port
+from support.smtp import Collect, smtp_config
 
 
 def test_email_is_queued_with_the_change_and_written_as_eml(client, outbox, db):

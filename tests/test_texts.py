@@ -253,7 +253,7 @@ def test_the_edit_page_shows_the_siblings_side_by_side(client, marketer):
     assert "Version de France" in page and "Mot de passe oublié" in page
 
 
-@pytest.mark.parametrize("email", ["activation", "reset", "code", "new_message"])
+@pytest.mark.parametrize("email", ["activation", "reset", "code", "new_message", "data_export_ready"])
 @pytest.mark.parametrize("variant", ["fr_CA", "de_AT", "en", "fr"])
 def test_emails_preview_in_every_variant(client, marketer, email, variant):
     page = client.get("/staff/texts/emails", query_string={"variant": variant, "email": email})

@@ -1,25 +1,31 @@
 """The customer's profile: address, phone (verified by a code), email
-(confirmed at the new address), password, language; closing the online
-account (domain.account_closing). Every change needs a password typed in
-the last PROFILE_REAUTH_MINUTES; the confirmation link of a new email
-address works signed out too (it may be opened on another device)."""
+(confirmed at the new address), password, language, "Download my data",
+and closing the online account (domain.account_closing). Every change, and
+the download, needs a password typed in the last PROFILE_REAUTH_MINUTES;
+the confirmation link of a new email address works signed out too (it may
+be opened on another device)."""
 from functools import wraps
 
-from flask import Blueprint, flash, request, session
+from flask import Blueprint, current_app, flash, request, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from domain import account_closing, codes, devices, profile, sessions
+from domain import data_export as exports
+from domain.clock import today_in
 from domain.markets import site_code
 from domain.profile import EmailChange, PasswordCheck
 from forms.auth import ButtonForm
 from forms.link import CodeForm
-from forms.profile import (AddressForm, ConfirmPasswordForm, EmailForm, LanguageForm, PasswordForm,
-                           PhoneForm)
-from views.shared.answers import form_status, redirect_to, render_page, too_many_requests
+from forms.profile import (AddressForm, ConfirmPasswordForm, DataExportForm, EmailForm,
+                           LanguageForm, PasswordForm, PhoneForm)
+from views.shared.answers import (form_status, redirect_to, render_page, retry_after,
+                                  too_many_requests)
 from views.shared.code_pages import code_problem, code_refused, send_again_form
 from views.shared.cookies import set_cookie
+from views.shared.files import send_made_file
 from views.shared.guards import device_required
 from views.shared.limits import client_address, email_rate_limits, rate_limited
 from views.shared.link_tokens import forget_link_token, keep_link_token, link_token
@@ -41,6 +47,8 @@ COME_BACK_TO = {
     "profile.email": "profile.email",
     "profile.password": "profile.password",
     "profile.language": "profile.language",
+    "profile.data_export": "profile.data_export",
+    "profile.data_export_ready": "profile.data_export_ready",
 }
 
 
@@ -318,6 +326,80 @@ def language():
             flash(_("We will write to you in this language."), "success")
         return redirect_to("profile.overview", lang=site_code(form.locale.data))
     return render_page("profile/language.html", form=form, status=form_status(form))
+
+
+# --- download my data ----------------------------------------------------------------
+
+@bp.route("/data", methods=["GET", "POST"])
+@device_required
+@password_recently_typed
+def data_export():
+    """The file at once, or, when it would take long to build, queued for
+    the worker, which emails a link (domain.data_export)."""
+    form = DataExportForm()
+    if form.validate_on_submit():
+        verdict = rate_limited("data-export", current_user.id, "DATA_EXPORTS_PER_CUSTOMER")
+        if not verdict.allowed:
+            count = current_app.config["DATA_EXPORTS_PER_CUSTOMER"][0]
+            problem = ngettext("You can download your data %(num)s time a day. Try again tomorrow.",
+                               "You can download your data %(num)s times a day. Try again tomorrow.",
+                               count)
+            return retry_after(render_page("profile/data_export.html", form=form, problem=problem),
+                               verdict)
+        if exports.too_big_to_build_now(current_user.id):
+            exports.queue(current_user.id, current_locale())
+            return redirect_to("profile.data_export_queued")
+        site = chosen_site()
+        archive = exports.exported_now(current_user.id, site)
+        return send_made_file(archive, "application/zip",
+                              exports.file_name(site, today_in(site.market.timezone)))
+    return render_page("profile/data_export.html", form=form, problem=None,
+                       status=form_status(form))
+
+
+@bp.route("/data/queued")
+@device_required
+def data_export_queued():
+    return render_page("profile/data_export_queued.html",
+                       hours=current_app.config["DATA_EXPORT_LINK_HOURS"])
+
+
+# The emailed link: its token moves into the session (views.shared.link_tokens).
+@bp.route("/data/download/<token>")
+def data_export_link(token):
+    return keep_link_token("export", token, "profile.data_export_ready")
+
+
+@bp.route("/data/download", methods=["GET", "POST"])
+def data_export_ready():
+    """The emailed link's page: the file, once, for the customer it was made
+    for, signed in (signing in starts a new session, so the link is opened
+    again afterwards: the page says so)."""
+    if not current_user.is_authenticated:
+        return render_page("profile/data_export_sign_in.html")
+    return signed_in_download()
+
+
+@device_required
+@password_recently_typed
+def signed_in_download():
+    state, row = exports.ready_export(link_token("export"), current_user.id)
+    form = DataExportForm()
+    if state is exports.LinkState.VALID and form.validate_on_submit():
+        archive = exports.take(row)
+        if archive is not None:
+            forget_link_token("export")
+            site = chosen_site()
+            return send_made_file(archive, "application/zip",
+                                  exports.file_name(site, row.ready_at.date()))
+        state, row = exports.ready_export(link_token("export"), current_user.id)
+        state = exports.LinkState.EXPIRED if state is exports.LinkState.VALID else state
+    if state is exports.LinkState.VALID:
+        return render_page("profile/data_export_ready.html", form=form)
+    return render_page("profile/data_export_invalid.html", state=state.value,
+                       hours=current_app.config["DATA_EXPORT_LINK_HOURS"],
+                       status={exports.LinkState.USED: 409, exports.LinkState.EXPIRED: 410,
+                               exports.LinkState.INVALID: 404}[state])
 
 
 # --- closing the online account ------------------------------------------------------

@@ -134,6 +134,12 @@ class Server:
         with self.database():
             authorize_device(customer_id)
 
+    def make_ready_export(self, customer_id):
+        """A data export the worker made ready (tests/pages.py); its link's token."""
+        from pages import make_ready_export
+        with self.database():
+            return make_ready_export(customer_id, str(self.database_path.parent / "exports"))
+
     def add_document(self, agreement, title, content):
         """A PDF for `agreement`, as `flask documents import` would add it."""
         from models import Document
@@ -283,6 +289,7 @@ def server(tmp_path_factory):
         "KEYFOB_SMS_OUTBOX_DIR": str(tmp / "sms"),
         "KEYFOB_DOCUMENTS_DIR": str(tmp / "documents"),
         "KEYFOB_ATTACHMENTS_DIR": str(tmp / "attachments"),
+        "KEYFOB_EXPORTS_DIR": str(tmp / "exports"),
         "KEYFOB_SECRET_KEY": secrets.token_hex(32),
         # The pages, not the scanner (tests/test_virus_scan.py has a real clamd).
         "KEYFOB_VIRUS_SCAN": "off",

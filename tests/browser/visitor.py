@@ -37,6 +37,10 @@ class BrowserVisitor:
     def device_authorized(self):
         self.server.authorize_device(self.last_customer.id)
 
+    def ready_export(self):
+        """A data export ready for the last customer; its link's token."""
+        return self.server.make_ready_export(self.last_customer.id)
+
     def staff(self, role, enrolled=True):
         """A new staff member in the server's database: (email, password,
         TOTP secret, "" when their app is not set up yet)."""

@@ -56,6 +56,7 @@ def test_settings(tmp_path):
         "SMS_OUTBOX_DIR": str(tmp_path / "sms"),
         "DOCUMENTS_DIR": str(instance / "documents"),
         "ATTACHMENTS_DIR": str(instance / "attachments"),
+        "EXPORTS_DIR": str(instance / "exports"),
     }
 
 

@@ -1,9 +1,9 @@
 """Files in requests and answers, for the customers' messages and the
-agents' queue alike: the room a request with files may take, and a
-message's file as a download."""
+agents' queue alike: the room a request with files may take, a message's
+file as a download, and a file made for the asker (their data) as one."""
 import os
 
-from flask import abort, current_app, send_file
+from flask import abort, current_app, make_response, send_file
 
 from domain import attachments
 
@@ -28,6 +28,19 @@ def send_attachment(row):
         abort(404)
     response = send_file(path, mimetype=row.content_type, as_attachment=True,
                          download_name=row.original_name, max_age=0)
+    return _kept_to_itself(response)
+
+
+def send_made_file(content, mimetype, ascii_name):
+    """Bytes made for this request (a customer's data) as a download named
+    `ascii_name` (plain ASCII: no quoting or encoding needed)."""
+    response = make_response(content)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+    return _kept_to_itself(response)
+
+
+def _kept_to_itself(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Opened in a tab anyway, the file may run nothing of ours.

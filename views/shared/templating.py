@@ -14,6 +14,7 @@ from domain import greeting, links, messages
 from domain.help import excerpt as help_excerpt
 from domain.i18n import format_day
 from forms.help import category_name
+from forms.messages import topic_label
 from forms.register import TITLE_LABELS
 from models import Customer
 from views.shared.chrome import site_chrome
@@ -35,6 +36,9 @@ def init_app(app):
     app.jinja_env.globals["addressee"] = greeting.addressee
     app.jinja_env.globals["help_category_name"] = category_name
     app.jinja_env.globals["help_excerpt"] = help_excerpt
+    # Also where no view passes it: the data export's summary is written by
+    # the outbox worker too (domain.data_export).
+    app.jinja_env.globals["topic_label"] = topic_label
     app.context_processor(template_globals)
     app.jinja_env.globals["url_for"] = site_url_for
     app.extensions["site_urls"] = {}

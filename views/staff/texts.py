@@ -59,7 +59,7 @@ ORIGIN_LABELS = {
 # The emails and the sample values they are previewed with.
 EMAILS = ("activation", "existing_account", "locked", "reset", "password_changed", "code",
           "email_change_confirm", "email_change_notice", "email_changed", "new_message",
-          "account_closed")
+          "data_export_ready", "account_closed")
 SAMPLE = dict(customer=SimpleNamespace(first_name="Camille", last_name="Roy", title="ms"),
               link="https://keyfob.example/sample-link", login_link="https://keyfob.example/login",
               reset_link="https://keyfob.example/forgot-password", hours=48, minutes=10,
