@@ -4,11 +4,11 @@ Closing ends the customer's use of the portal, not their agreements: those
 go on with the lender, and the letters the law asks for still go by post.
 
 What closing deletes: every login session, remembered device, link
-(activation, reset, address change) and one-time code; the payoff quotes
-the portal made; reset requests, registration drafts and mails not sent
-yet to their address;
-the login identity (address, password) and every detail the portal
-collected (name, title, phone, postal address, language choices). Linked
+(activation, reset, address change), one-time code and data export (with
+its file, domain.data_export); the payoff quotes the portal made; reset
+requests, registration drafts and mails not sent yet to their address; the
+login identity (address, password) and every detail the portal collected
+(name, title, phone, postal address). Linked
 agreements are unlinked (they are the lender's records, not ours). The
 security log keeps its entries, but no longer says whose they were.
 
@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from domain import attachments
+from domain import attachments, data_export
 from domain.accounts import email_key, forget_drafts, mail_customer
 from domain.clock import utcnow
 from domain.db import database
@@ -48,12 +48,6 @@ CLOSED = "closed"
 EMPTIED = dict(email="", title="", first_name="", last_name="", password_hash="", phone="",
                street="", postal_code="", city="", region="", failed_logins=0, locked_at=None,
                activated_at=None, last_login_at=None)
-
-# Other parts of the app that keep something of a customer register a
-# function here that deletes it (the data export's files, for one); it is
-# called inside the closing's transaction.
-FORGETTERS = []
-
 
 def close_account(customer):
     """Close `customer`'s online account (see the module's docstring). The
@@ -82,8 +76,7 @@ def close_account(customer):
         forget_drafts(customer.market, customer.email)
         for model in (LoginSession, RememberedDevice, Token, OneTimeCode, PayoffQuote):
             model.delete().where(model.customer == customer.id).execute()
-        for forget in FORGETTERS:
-            forget(customer)
+        data_export.forget_customer(customer)
         Agreement.update(customer=None, linked_at=None, updated_at=utcnow()).where(
             Agreement.customer == customer.id).execute()
         SecurityEvent.update(customer=None, detail="").where(

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain import account_closing, accounts, outbox as mail_outbox
+from domain import account_closing, accounts, outbox as mail_outbox, worker
 from domain.clock import utcnow
 from domain.db import database
 from domain.markets import load_markets
-from models import (Agreement, Attachment, Customer, Document, LoginSession, Message, OneTimeCode,
+from models import (Agreement, Attachment, Customer, DataExport, Document, LoginSession, Message, OneTimeCode,
                     OutboxMessage, Payment, PayoffQuote, RegistrationDraft, RememberedDevice,
                     SecurityEvent, Thread, Token)
 from support.agreements import make_agreement
@@ -65,6 +65,12 @@ def a_full_account(app, client, outbox, sms):
     client.post("/en-ca/profile/email", data={"email": "ana.new@example.com"})
     Token.create(customer=row, purpose="reset", token_hash="r" * 64,
                  expires_at=utcnow() + timedelta(hours=1))
+    # A data export the worker built (queued: the threshold is 0 for it).
+    app.config["DATA_EXPORT_QUEUE_ABOVE"] = 0
+    assert client.post("/en-ca/profile/data").status_code == 303
+    with app.app_context():
+        worker.run_once()
+    app.config["DATA_EXPORT_QUEUE_ABOVE"] = 5000
     return Customer.get_by_id(row.id), agreement, thread
 
 
@@ -138,6 +144,9 @@ def test_closing_deletes_what_it_says_and_keeps_what_it_says(app, client, outbox
     attachment = Attachment.get()
     file_path = os.path.join(app.config["ATTACHMENTS_DIR"], attachment.stored_name)
     assert os.path.exists(file_path)
+    export = DataExport.get(DataExport.customer == customer.id)
+    export_path = os.path.join(app.config["EXPORTS_DIR"], export.stored_name)
+    assert os.path.isfile(export_path)
     before_events = SecurityEvent.select().where(SecurityEvent.customer == customer.id).count()
     assert before_events > 0
     payments = Payment.select().where(Payment.agreement == agreement.id).count()
@@ -152,7 +161,8 @@ def test_closing_deletes_what_it_says_and_keeps_what_it_says(app, client, outbox
                    "street", "postal_code", "city", "region"):
         assert getattr(row, column) == "", column
     assert row.last_login_at is None and row.activated_at is None
-    for model in (LoginSession, RememberedDevice, Token, OneTimeCode, PayoffQuote):
+    assert not os.path.exists(export_path)
+    for model in (LoginSession, RememberedDevice, Token, OneTimeCode, PayoffQuote, DataExport):
         assert not model.select().where(model.customer == customer.id).exists(), model.__name__
     # The agreement is the lender's: it stays, with its payments and documents, unlinked.
     kept = Agreement.get_by_id(agreement.id)
