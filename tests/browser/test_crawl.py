@@ -32,6 +32,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from flows import htmx_ready
 from gates import SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow
 from domain.markets import SITES
 from pages import MARKET_OF, VARIANTS, visits
@@ -87,7 +88,7 @@ def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spe
 
     response = page.goto(url)
     assert response.status == page_spec.status
-    page.wait_for_function("window.htmx !== undefined")
+    htmx_ready(page)
     if page_spec.per_variant:
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
 
@@ -138,6 +139,15 @@ def test_page_without_javascript(kept_page, server, page_spec, lang, submit_form
     if page_spec.per_variant:
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
 
+    for index, answer in submit_each_form(page, server, page_spec, lang, url):
+        assert answer.status < 500, f"form {index} of {url} answered {answer.status}"
+
+
+def submit_each_form(page, server, page_spec, lang, url):
+    """Submit each form of <main> in turn from the page as first shown (by
+    its first button, as sent empty or as filled in); yields the form's
+    index and the navigation's answer once the new page is there, a whole
+    page in the language of the visit."""
     forms = page.locator("main form")
     for index in range(forms.count()):
         if index:       # the first form is on the page as first shown
@@ -150,7 +160,56 @@ def test_page_without_javascript(kept_page, server, page_spec, lang, submit_form
         with page.expect_navigation() as navigation:
             page.locator("main form").nth(index).locator("button").first.click()
         answer = navigation.value
-        assert answer.status < 500, f"form {index} of {url} answered {answer.status}"
         expect(page.locator("main h1")).to_have_count(1)
         if page_spec.per_variant:
             expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
+        yield index, answer
+
+
+def once_per_page(visits):
+    """The first visit of each page (a Page entry), in the first variant
+    where it exists."""
+    seen = set()
+    for page, lang in visits:
+        if id(page) not in seen:
+            seen.add(id(page))
+            yield pytest.param(page, lang, id=f"{page.endpoint}-{lang}")
+
+
+@pytest.mark.parametrize("page_spec, lang", list(once_per_page(VISITS)))
+def test_page_forms_without_htmx(kept_page, server, page_spec, lang):
+    """JavaScript on, but htmx never arrives (a browser too old for it skips
+    the module; here the request for it fails): every form still posts the
+    plain way, and a valid one is answered by 303 and a whole page, an
+    invalid one by its page with the errors. No script error on the way.
+    Once per page: the forms are the same in every variant (the crawl
+    without JavaScript submits them once per market)."""
+    kept = kept_page(js=True, without_htmx=True)
+    page = kept.page
+    url = page_spec.reach(BrowserVisitor(page.context, server), lang)
+    html = page.context.request.get(url, max_redirects=0).text()
+    if "<form" not in re.search(r"<main\b.*?</main>", html, re.S).group(0):
+        return      # nothing to submit (the visit with JavaScript ran its scripts)
+    errors = []
+
+    def script_error(error):
+        errors.append(error)
+    page.on("pageerror", script_error)
+    try:
+        response = page.goto(url)
+        assert response.status == page_spec.status
+        for index, answer in submit_each_form(page, server, page_spec, lang, url):
+            what = f"form {index} of {url}"
+            sent = answer.request
+            while sent.redirected_from:
+                sent = sent.redirected_from
+            assert "hx-request" not in sent.headers, f"{what} went through htmx"
+            if sent is not answer.request and sent.method == "POST":
+                assert sent.response().status == 303, f"{what}: {sent.response().status}"
+            assert answer.status < 500, f"{what} answered {answer.status}"
+            # A whole page, not a fragment.
+            expect(page.locator("body > main")).to_have_count(1)
+    finally:
+        page.remove_listener("pageerror", script_error)
+    assert kept.htmx_requests and all(r.failure for r in kept.htmx_requests)
+    assert errors == []
