@@ -33,7 +33,8 @@ import pytest
 from playwright.sync_api import expect
 
 from flows import htmx_ready
-from gates import SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow
+from gates import (SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow,
+                   large_text_problems, text_overlaps)
 from domain.markets import SITES
 from pages import MARKET_OF, VARIANTS, visits
 from visitor import BrowserVisitor
@@ -100,6 +101,10 @@ def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spe
         assert "max-age=31536000" in loaded[0].response().headers["cache-control"], script
     assert foreign_requests(requests, server.base_url) == []
     assert horizontal_overflow(page) == []
+    assert text_overlaps(page) == []
+    if axe:     # once per page and language, like axe: the same text
+        problems = large_text_problems(page)
+        assert not problems, problems
 
     page.wait_for_timeout(30)   # securitypolicyviolation events are async
     assert csp.violations == []
@@ -166,17 +171,22 @@ def submit_each_form(page, server, page_spec, lang, url):
         yield index, answer
 
 
-def once_per_page(visits):
-    """The first visit of each page (a Page entry), in the first variant
-    where it exists."""
+def first_visits(visits):
+    """The first visit of each page (a Page entry: the staff home of each
+    role is one), in the first variant where it exists."""
     seen = set()
     for page, lang in visits:
         if id(page) not in seen:
             seen.add(id(page))
-            yield pytest.param(page, lang, id=f"{page.endpoint}-{lang}")
+            yield page, lang
 
 
-@pytest.mark.parametrize("page_spec, lang", list(once_per_page(VISITS)))
+def once_per_page(visits):
+    return [pytest.param(page, lang, id=f"{page.endpoint}-{lang}")
+            for page, lang in first_visits(visits)]
+
+
+@pytest.mark.parametrize("page_spec, lang", once_per_page(VISITS))
 def test_page_forms_without_htmx(kept_page, server, page_spec, lang):
     """JavaScript on, but htmx never arrives (a browser too old for it skips
     the module; here the request for it fails): every form still posts the
