@@ -1,5 +1,7 @@
 """Pages outside any flow: the entry redirect, the list of countries, the
 home page of a site, the terms, and the health check."""
+import re
+
 from flask import Blueprint, abort, current_app, make_response, redirect, url_for
 from flask_login import current_user
 
@@ -54,11 +56,16 @@ def theme(market_key):
     return response
 
 
+# A comment of the stylesheet, with the line break after it: for its
+# readers, not for the browsers of a slow link.
+CSS_COMMENT = re.compile(r"/\*.*?\*/\n?", re.S)
+
+
 def market_stylesheet(brand_color):
     stylesheets = current_app.extensions.setdefault("market_stylesheets", {})
     if brand_color not in stylesheets:
-        stylesheets[brand_color] = current_app.extensions["site_css"].replace("var(--brand)",
-                                                                              brand_color)
+        css = CSS_COMMENT.sub("", current_app.extensions["site_css"])
+        stylesheets[brand_color] = css.replace("var(--brand)", brand_color)
     return stylesheets[brand_color]
 
 

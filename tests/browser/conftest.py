@@ -49,6 +49,8 @@ MAIL_WAIT_SECONDS = 5.0
 def pytest_addoption(parser):
     parser.addoption("--screenshots", metavar="DIR", default=None,
                      help="the crawl also saves each page at phone and desktop width into DIR")
+    parser.addoption("--slow-3g-table", metavar="FILE", default=None,
+                     help="test_slow_network.py writes its measurements into FILE (make slow-3g)")
 
 
 @pytest.fixture
