@@ -36,7 +36,7 @@ from flows import htmx_ready
 from gates import (SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow,
                    large_text_problems, text_overlaps)
 from domain.markets import SITES
-from pages import MARKET_OF, VARIANTS, visits
+from pages import MARKET_OF, first_visits, shown_visits
 from visitor import BrowserVisitor
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -46,7 +46,7 @@ OWN_SCRIPT = re.compile(r"^/static/js/[a-z-]+\.js\?v=[0-9a-f]{10}$")
 HTML_LANG = {code: site.html_lang for code, site in SITES.items()}
 
 
-VISITS = [(page, lang) for page, lang in visits(VARIANTS) if not 300 <= page.status < 400]
+VISITS = shown_visits()
 
 
 def with_axe(visits):
@@ -144,15 +144,15 @@ def test_page_without_javascript(kept_page, server, page_spec, lang, submit_form
     if page_spec.per_variant:
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
 
-    for index, answer in submit_each_form(page, server, page_spec, lang, url):
+    for index, _method, answer in submit_each_form(page, server, page_spec, lang, url):
         assert answer.status < 500, f"form {index} of {url} answered {answer.status}"
 
 
 def submit_each_form(page, server, page_spec, lang, url):
     """Submit each form of <main> in turn from the page as first shown (by
     its first button, as sent empty or as filled in); yields the form's
-    index and the navigation's answer once the new page is there, a whole
-    page in the language of the visit."""
+    index, its method and the navigation's answer once the new page is
+    there, a whole page in the language of the visit."""
     forms = page.locator("main form")
     for index in range(forms.count()):
         if index:       # the first form is on the page as first shown
@@ -162,23 +162,15 @@ def submit_each_form(page, server, page_spec, lang, url):
             # published, and its Discard button went): reach it anew.
             url = page_spec.reach(BrowserVisitor(page.context, server), lang)
             page.goto(url)
+        form = page.locator("main form").nth(index)
+        method = (form.get_attribute("method") or "get").upper()
         with page.expect_navigation() as navigation:
-            page.locator("main form").nth(index).locator("button").first.click()
+            form.locator("button").first.click()
         answer = navigation.value
         expect(page.locator("main h1")).to_have_count(1)
         if page_spec.per_variant:
             expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
-        yield index, answer
-
-
-def first_visits(visits):
-    """The first visit of each page (a Page entry: the staff home of each
-    role is one), in the first variant where it exists."""
-    seen = set()
-    for page, lang in visits:
-        if id(page) not in seen:
-            seen.add(id(page))
-            yield page, lang
+        yield index, method, answer
 
 
 def once_per_page(visits):
@@ -208,11 +200,12 @@ def test_page_forms_without_htmx(kept_page, server, page_spec, lang):
     try:
         response = page.goto(url)
         assert response.status == page_spec.status
-        for index, answer in submit_each_form(page, server, page_spec, lang, url):
+        for index, method, answer in submit_each_form(page, server, page_spec, lang, url):
             what = f"form {index} of {url}"
             sent = answer.request
             while sent.redirected_from:
                 sent = sent.redirected_from
+            assert sent.method == method, f"{what} sent {sent.method}, not {method}"
             assert "hx-request" not in sent.headers, f"{what} went through htmx"
             if sent is not answer.request and sent.method == "POST":
                 assert sent.response().status == 303, f"{what}: {sent.response().status}"

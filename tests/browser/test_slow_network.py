@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gates import SMALL_SCREEN
-from test_crawl import VISITS, first_visits
+from pages import first_visits, shown_visits
 from visitor import BrowserVisitor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ USABLE_SECONDS = 3.0
 AT_ONCE = 12
 LOAD_TIMEOUT_MS = 30_000
 
-PAGES = list(first_visits(VISITS))
+PAGES = list(first_visits(shown_visits()))
 
 TIMINGS = """() => {
     const nav = performance.getEntriesByType('navigation')[0];
