@@ -16,7 +16,9 @@ then works as a plain HTML form, whether htmx has come or not.
 
 The waiting is the emulated link's, not the CPU's: the pages load
 AT_ONCE at a time, each on a phone of its own (SlowPhone) with its own
-link.
+link. Their rendering still shares the CPU (with the test server and the
+suite's other worker too), so a page found slower than 3 s among them is
+loaded again alone, and that second time is the one that counts.
 `make slow-3g` writes the table of docs/SLOW_NETWORK.md from the same
 measurements (--slow-3g-table)."""
 import subprocess
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SLOW_3G = {"offline": False, "latency": 400,
            "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 USABLE_SECONDS = 3.0
-AT_ONCE = 12
+AT_ONCE = 8
 LOAD_TIMEOUT_MS = 30_000
 
 PAGES = list(first_visits(shown_visits()))
@@ -116,8 +118,14 @@ def measure(browser, server, visits):
 
 
 def test_every_page_is_usable_within_3_seconds_on_slow_3g(request, browser, server):
-    rows = measure(browser, server, [(order, page_spec, lang)
-                                     for order, (page_spec, lang) in enumerate(PAGES)])
+    visits = [(order, page_spec, lang) for order, (page_spec, lang) in enumerate(PAGES)]
+    rows = measure(browser, server, visits)
+    # The pages loading beside it, the test server and the suite's other
+    # worker share two cores: a page found slow is loaded again, alone,
+    # and that time counts (marked in the table).
+    for index, row in enumerate(rows):
+        if row["usable"] > USABLE_SECONDS * 1000:
+            rows[index] = dict(measure(browser, server, [visits[row["order"]]])[0], again=True)
     table = request.config.getoption("--slow-3g-table")
     if table:
         write_table(Path(table), rows)
@@ -161,7 +169,9 @@ def write_table(path, rows):
         "- **DOMContentLoaded**: the deferred scripts have run too (htmx, a module, and "
         "`static/js/count.js`);",
         "- **load**: everything the page asked for has arrived;",
-        "- **bytes**: all transferred, headers included; **requests**: the page and what it asked for.",
+        "- **bytes**: all transferred, headers included; **requests**: the page and what it asked for;",
+        f"- a page usable after more than {USABLE_SECONDS:.0f} s among the others was loaded again "
+        "alone, and that time is shown, marked *again*.",
         "",
         f"Slowest: `{slowest['endpoint']}` ({slowest['lang']}), usable after "
         f"{seconds(slowest['usable'])} s.",
@@ -170,7 +180,8 @@ def write_table(path, rows):
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        lines.append(f"| `{row['endpoint']}` | {row['lang']} | {seconds(row['usable'])} | "
+        again = " (again)" if row.get("again") else ""
+        lines.append(f"| `{row['endpoint']}` | {row['lang']} | {seconds(row['usable'])}{again} | "
                      f"{seconds(row['contentLoaded'])} | {seconds(row['load'])} | "
                      f"{row['bytes']:,} | {row['requests']} |")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
