@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gates import SMALL_SCREEN
-from pages import first_visits, shown_visits
+from pages import VARIANTS, first_visits, shown_visits
 from visitor import BrowserVisitor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +69,10 @@ class SlowPhone:
         self.server = server
         self.context = browser.new_context(base_url=server.base_url, viewport=SMALL_SCREEN)
         self.page = self.context.new_page()
+        # At the server once first, at full speed: the first navigation from
+        # about:blank also starts the renderer process of the server's
+        # site, which a page's time would count otherwise.
+        self.page.goto(server.url("/healthz"))
         link = self.context.new_cdp_session(self.page)
         link.send("Network.enable")
         link.send("Network.setCacheDisabled", {"cacheDisabled": True})
@@ -97,6 +101,20 @@ class SlowPhone:
         self.context.close()
 
 
+def warm_up(browser, server):
+    """Each site's home page once, at full speed: the server's first answer
+    in a language loads its catalogues and renders the site's header and
+    footer once (views.shared.chrome), which is the server's time, not
+    the link's."""
+    context = browser.new_context(base_url=server.base_url)
+    try:
+        for lang in VARIANTS:
+            assert context.request.get(f"/{lang}/").ok
+        assert context.request.get("/sites").ok
+    finally:
+        context.close()
+
+
 def measure(browser, server, visits):
     """Each of `visits` ((order, page, lang)) loaded on a slow phone, up to
     AT_ONCE at a time; a row of measurements per visit."""
@@ -119,6 +137,7 @@ def measure(browser, server, visits):
 
 def test_every_page_is_usable_within_3_seconds_on_slow_3g(request, browser, server):
     visits = [(order, page_spec, lang) for order, (page_spec, lang) in enumerate(PAGES)]
+    warm_up(browser, server)
     rows = measure(browser, server, visits)
     # The pages loading beside it, the test server and the suite's other
     # worker share two cores: a page found slow is loaded again, alone,
