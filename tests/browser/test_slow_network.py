@@ -168,7 +168,9 @@ def write_table(path, rows):
         "",
         "Written by `make slow-3g` (tests/browser/test_slow_network.py, the same test",
         "that `make test` runs, which fails when a page takes more than "
-        f"{USABLE_SECONDS:.0f} s to be usable);",
+        f"{USABLE_SECONDS:.0f} s to be usable, but writes",
+        "nothing: a table rewritten by every run would change with each machine's noise and",
+        "leave the tree dirty; written on purpose, it names the commit it measured);",
         f"measured at {commit} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"{len(rows)} pages, {AT_ONCE} at a time, each behind a link of its own.",
         "",
