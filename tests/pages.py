@@ -571,6 +571,21 @@ def visits(variants=VARIANTS):
             yield page, lang
 
 
+def shown_visits(variants=VARIANTS):
+    """The visits that end on a page, not a redirect: what the browser crawls."""
+    return [(page, lang) for page, lang in visits(variants) if not 300 <= page.status < 400]
+
+
+def first_visits(visits):
+    """The first of `visits` to each page (a Page entry: the staff home of
+    each role is one), in the first variant where it exists."""
+    seen = set()
+    for page, lang in visits:
+        if id(page) not in seen:
+            seen.add(id(page))
+            yield page, lang
+
+
 class FlaskVisitor:
     """A Flask test client as a visitor."""
 

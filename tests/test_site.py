@@ -123,7 +123,8 @@ def test_no_inline_script_or_style(client):
     html = client.get("/en-ca/register").get_data(as_text=True)
     assert "<style" not in html and " style=" not in html
     scripts = re.findall(r"<script[^>]*>", html)
-    assert scripts[0] == '<script src="/static/vendor/htmx-2.0.11.min.js" defer>'
+    # htmx as a module, which browsers too old for it skip (README, Browsers).
+    assert scripts[0] == '<script type="module" src="/static/vendor/htmx-2.0.11.min.js">'
     assert re.fullmatch(r'<script src="/static/js/count\.js\?v=[0-9a-f]{10}" defer>', scripts[1])
     assert len(scripts) == 2
 
@@ -142,8 +143,25 @@ def test_static_files_are_cached_for_a_year(client):
         assert response.status_code == 200
         assert response.cache_control.max_age == 365 * 24 * 3600
     theme = client.get("/theme/ca.css")
-    assert "--brand:#1f4e79" in theme.get_data(as_text=True)
+    assert theme.cache_control.max_age == 365 * 24 * 3600
     assert client.get("/theme/zz.css").status_code == 404
+
+
+def test_each_market_has_one_stylesheet_with_its_colour_written_plain(client):
+    """A page asks for one stylesheet, its market's: static/css/site.css
+    without its comments and with the market's colour where the file says
+    var(--brand), so that browsers without custom properties show it too
+    (README, Browsers)."""
+    with open("static/css/site.css", encoding="utf-8") as f:
+        source = f.read()
+    assert "var(--brand)" in source
+    for lang, colour in (("en-ca", "#1f4e79"), ("fr-fr", "#0653b6"), ("de-at", "#1a1a1a")):
+        html = client.get(f"/{lang}/login").get_data(as_text=True)
+        links = re.findall(r'<link rel="stylesheet" href="([^"]+)">', html)
+        assert len(links) == 1, links
+        css = client.get(links[0]).get_data(as_text=True)
+        assert "var(" not in css and "/*" not in css
+        assert css == re.sub(r"/\*.*?\*/\n?", "", source, flags=re.S).replace("var(--brand)", colour)
 
 
 def test_htmx_gets_the_fragment_and_boosted_requests_the_page(client):

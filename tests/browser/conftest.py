@@ -49,6 +49,8 @@ MAIL_WAIT_SECONDS = 5.0
 def pytest_addoption(parser):
     parser.addoption("--screenshots", metavar="DIR", default=None,
                      help="the crawl also saves each page at phone and desktop width into DIR")
+    parser.addoption("--slow-3g-table", metavar="FILE", default=None,
+                     help="test_slow_network.py writes its measurements into FILE (make slow-3g)")
 
 
 @pytest.fixture
@@ -454,6 +456,7 @@ def new_page(browser, server):
     def make(js=True, **options):
         context = browser.new_context(java_script_enabled=js, base_url=server.base_url,
                                       **options)
+        context.add_init_script(HTMX_WATCH)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
@@ -467,6 +470,17 @@ def new_page(browser, server):
 @pytest.fixture
 def unique_email():
     return f"kf-{secrets.token_hex(6)}@example.com"
+
+
+# --- htmx ---------------------------------------------------------------------
+
+# htmx runs as a module (templates/_chrome_head.html), so it defines no
+# window.htmx: a page says it is ready by its `htmx:load` on the body,
+# which this init script (run before the page's own) writes down.
+HTMX_SCRIPT = re.compile(r"/static/vendor/htmx-[0-9.]+\.min\.js$")
+HTMX_WATCH = """
+document.addEventListener('htmx:load', function () { window.__keyfobHtmxLoaded = true; });
+"""
 
 
 # --- Content-Security-Policy --------------------------------------------------
@@ -519,19 +533,29 @@ class KeptPage:
     language remembered), with its own list of CSP violations; the HTTP
     cache stays, as for a visitor coming back."""
 
-    def __init__(self, browser, server, js, viewport):
+    def __init__(self, browser, server, js, viewport, without_htmx=False):
         self.js = js
         self.context = browser.new_context(java_script_enabled=js, base_url=server.base_url,
                                            viewport=viewport)
+        self.context.add_init_script(HTMX_WATCH)
+        # The requests for htmx, each failed on the way (a network error).
+        self.htmx_requests = []
+        if without_htmx:
+            self.context.route(HTMX_SCRIPT, self._fail)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.context.set_default_navigation_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.csp = CspWatch(self.page, events=js)
         self.viewport = viewport
 
+    def _fail(self, route):
+        self.htmx_requests.append(route.request)
+        route.abort()
+
     def fresh(self):
         """The page for a new visit: no cookies, no violations seen yet."""
         self.context.clear_cookies()
+        self.htmx_requests.clear()
         self.csp.violations.clear()
         self.csp.console_errors.clear()
         if self.page.viewport_size != self.viewport:      # `make screenshots` widens it
@@ -552,16 +576,17 @@ def _kept_pages():
 
 @pytest.fixture
 def kept_page(request, browser, server, _kept_pages):
-    """kept_page(js=True, viewport=...): a KeptPage of this worker, fresh
+    """kept_page(js=True, viewport=..., without_htmx=False): a KeptPage of
+    this worker (with `without_htmx`, every request for htmx fails), fresh
     for this test. After a failed test it is closed, so that nothing it left
     (a dialog, a navigation under way) reaches the next."""
     failures = request.session.testsfailed
     used = []
 
-    def get(js=True, viewport=DEFAULT_VIEWPORT):
-        key = (js, viewport["width"], viewport["height"])
+    def get(js=True, viewport=DEFAULT_VIEWPORT, without_htmx=False):
+        key = (js, viewport["width"], viewport["height"], without_htmx)
         if key not in _kept_pages:
-            _kept_pages[key] = KeptPage(browser, server, js, viewport)
+            _kept_pages[key] = KeptPage(browser, server, js, viewport, without_htmx)
         used.append(key)
         kept = _kept_pages[key]
         kept.fresh()

@@ -43,6 +43,11 @@ def latest_mail_code(server, address):
     return re.search(r"\b(\d{6})\b", mailbox.text(mailbox.latest())).group(1)
 
 
+def htmx_ready(page):
+    """Wait until htmx has started on the page (conftest.HTMX_WATCH)."""
+    page.wait_for_function("window.__keyfobHtmxLoaded === true")
+
+
 def htmx_idle(page):
     """Wait until no htmx request is under way (htmx marks the element that
     asked with .htmx-request until the answer is swapped in). A test that

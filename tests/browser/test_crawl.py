@@ -32,9 +32,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from gates import SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow
+from flows import htmx_ready
+from gates import (SMALL_SCREEN, accessibility_violations, foreign_requests, horizontal_overflow,
+                   large_text_problems, text_overlaps)
 from domain.markets import SITES
-from pages import MARKET_OF, VARIANTS, visits
+from pages import MARKET_OF, first_visits, shown_visits
 from visitor import BrowserVisitor
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -44,7 +46,7 @@ OWN_SCRIPT = re.compile(r"^/static/js/[a-z-]+\.js\?v=[0-9a-f]{10}$")
 HTML_LANG = {code: site.html_lang for code, site in SITES.items()}
 
 
-VISITS = [(page, lang) for page, lang in visits(VARIANTS) if not 300 <= page.status < 400]
+VISITS = shown_visits()
 
 
 def with_axe(visits):
@@ -87,7 +89,7 @@ def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spe
 
     response = page.goto(url)
     assert response.status == page_spec.status
-    page.wait_for_function("window.htmx !== undefined")
+    htmx_ready(page)
     if page_spec.per_variant:
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
 
@@ -99,6 +101,10 @@ def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spe
         assert "max-age=31536000" in loaded[0].response().headers["cache-control"], script
     assert foreign_requests(requests, server.base_url) == []
     assert horizontal_overflow(page) == []
+    assert text_overlaps(page) == []
+    if axe:     # once per page and language, like axe: the same text
+        problems = large_text_problems(page)
+        assert not problems, problems
 
     page.wait_for_timeout(30)   # securitypolicyviolation events are async
     assert csp.violations == []
@@ -138,6 +144,15 @@ def test_page_without_javascript(kept_page, server, page_spec, lang, submit_form
     if page_spec.per_variant:
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
 
+    for index, _method, answer in submit_each_form(page, server, page_spec, lang, url):
+        assert answer.status < 500, f"form {index} of {url} answered {answer.status}"
+
+
+def submit_each_form(page, server, page_spec, lang, url):
+    """Submit each form of <main> in turn from the page as first shown (by
+    its first button, as sent empty or as filled in); yields the form's
+    index, its method and the navigation's answer once the new page is
+    there, a whole page in the language of the visit."""
     forms = page.locator("main form")
     # A form answered with a file, not a page, is left to its own test
     # (tests/browser/test_data_export_in_browser.py).
@@ -153,10 +168,57 @@ def test_page_without_javascript(kept_page, server, page_spec, lang, submit_form
             # published, and its Discard button went): reach it anew.
             url = page_spec.reach(BrowserVisitor(page.context, server), lang)
             page.goto(url)
+        form = page.locator("main form").nth(index)
+        method = (form.get_attribute("method") or "get").upper()
         with page.expect_navigation() as navigation:
-            page.locator("main form").nth(index).locator("button").first.click()
+            form.locator("button").first.click()
         answer = navigation.value
-        assert answer.status < 500, f"form {index} of {url} answered {answer.status}"
         expect(page.locator("main h1")).to_have_count(1)
         if page_spec.per_variant:
             expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[lang])
+        yield index, method, answer
+
+
+def once_per_page(visits):
+    return [pytest.param(page, lang, id=f"{page.endpoint}-{lang}")
+            for page, lang in first_visits(visits)]
+
+
+@pytest.mark.parametrize("page_spec, lang", once_per_page(VISITS))
+def test_page_forms_without_htmx(kept_page, server, page_spec, lang):
+    """JavaScript on, but htmx never arrives (a browser too old for it skips
+    the module; here the request for it fails): every form still posts the
+    plain way, and a valid one is answered by 303 and a whole page, an
+    invalid one by its page with the errors. No script error on the way.
+    Once per page: the forms are the same in every variant (the crawl
+    without JavaScript submits them once per market)."""
+    kept = kept_page(js=True, without_htmx=True)
+    page = kept.page
+    url = page_spec.reach(BrowserVisitor(page.context, server), lang)
+    html = page.context.request.get(url, max_redirects=0).text()
+    if "<form" not in re.search(r"<main\b.*?</main>", html, re.S).group(0):
+        return      # nothing to submit (the visit with JavaScript ran its scripts)
+    errors = []
+
+    def script_error(error):
+        errors.append(error)
+    page.on("pageerror", script_error)
+    try:
+        response = page.goto(url)
+        assert response.status == page_spec.status
+        for index, method, answer in submit_each_form(page, server, page_spec, lang, url):
+            what = f"form {index} of {url}"
+            sent = answer.request
+            while sent.redirected_from:
+                sent = sent.redirected_from
+            assert sent.method == method, f"{what} sent {sent.method}, not {method}"
+            assert "hx-request" not in sent.headers, f"{what} went through htmx"
+            if sent is not answer.request and sent.method == "POST":
+                assert sent.response().status == 303, f"{what}: {sent.response().status}"
+            assert answer.status < 500, f"{what} answered {answer.status}"
+            # A whole page, not a fragment.
+            expect(page.locator("body > main")).to_have_count(1)
+    finally:
+        page.remove_listener("pageerror", script_error)
+    assert kept.htmx_requests and all(r.failure for r in kept.htmx_requests)
+    assert errors == []

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from flows import each_variant_once
+from flows import each_variant_once, htmx_ready
 
 PASSWORD = "tulip river lantern 7"
 NEW_PASSWORD = "amber canyon whistle 42"
@@ -68,7 +68,7 @@ def test_register_activate_sign_in_lock_out_and_reset(new_page, server, csp_watc
     expect(html).to_have_attribute("lang", HTML_LANG[lang])
     if js:
         # Proves below that the wizard never leaves this document.
-        page.wait_for_function("window.htmx !== undefined")
+        htmx_ready(page)
         page.evaluate("window.__keyfobMarker = 'same document'")
 
     if HAS_TITLES[lang]:

@@ -3,6 +3,7 @@ pages scroll only vertically, errors shown or not."""
 import pytest
 from playwright.sync_api import expect
 
+from flows import htmx_ready
 from gates import SMALL_SCREEN, horizontal_overflow
 
 WIDTH, HEIGHT = SMALL_SCREEN["width"], SMALL_SCREEN["height"]
@@ -18,7 +19,7 @@ def test_register_and_login_fit_320_pixels(new_page, lang):
     page = new_page(viewport={"width": WIDTH, "height": HEIGHT})
     for path in (f"/{lang}/register", f"/{lang}/login"):
         page.goto(path)
-        page.wait_for_function("window.htmx !== undefined")
+        htmx_ready(page)
         assert_no_horizontal_overflow(page, path)
         # The same page with its error summary and field errors.
         page.locator("main form button").click()

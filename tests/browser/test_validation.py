@@ -8,7 +8,7 @@ import pytest
 from babel.support import Translations
 from playwright.sync_api import expect
 
-from flows import each_variant_once
+from flows import each_variant_once, htmx_ready
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 LOCALES = {"en-ca": "en_CA", "fr-ca": "fr_CA", "de-at": "de_AT"}
@@ -40,7 +40,7 @@ def test_empty_name_step_shows_summary_and_field_errors(new_page, server, lang, 
     page = new_page(js=js)
     page.goto(f"/{lang}/register")
     if js:
-        page.wait_for_function("window.htmx !== undefined")
+        htmx_ready(page)
     title_before = page.title()
     responses = []
     page.on("response", lambda r: responses.append(r)

@@ -42,7 +42,9 @@ def init_app(app):
     app.context_processor(template_globals)
     app.jinja_env.globals["url_for"] = site_url_for
     app.extensions["site_urls"] = {}
-    app.config["STATIC_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "css", "site.css"))
+    with open(os.path.join(app.static_folder, "css", "site.css"), encoding="utf-8") as f:
+        app.extensions["site_css"] = f.read()
+    app.config["STATIC_FINGERPRINT"] = _digest(app.extensions["site_css"].encode())
     app.config["SCRIPT_FINGERPRINT"] = _fingerprint(os.path.join(app.static_folder, "js", "count.js"))
 
 
@@ -112,12 +114,18 @@ def format_rate(rate_percent):
 
 
 def theme_version(market):
-    return hashlib.sha256(market.brand_color.encode()).hexdigest()[:10]
+    """The fingerprint of a market's stylesheet (views.site.theme): the
+    stylesheet's and the market's colour."""
+    return _digest(f"{current_app.config['STATIC_FINGERPRINT']} {market.brand_color}".encode())
+
+
+def _digest(content):
+    return hashlib.sha256(content).hexdigest()[:10]
 
 
 def _fingerprint(path):
     with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()[:10]
+        return _digest(f.read())
 
 
 def template_globals():
