@@ -8,6 +8,9 @@
   and markup, and the one thing that differs for axe, the market's brand
   colour, must pass its contrast when the markets load
   (domain.markets.contrast_ratio); the other checks run on every variant;
+  after the first visit of each page, the same visitor's cookies go to a
+  page where htmx never arrives, and every form is submitted there
+  (check_forms_without_htmx);
 - without JavaScript: every form of the page submits as a plain form to a
   page in the same language (an error page is fine, a 5xx is not). The
   forms are submitted once per page and market: a market's second language
@@ -69,6 +72,11 @@ def with_forms(visits):
         seen.add(key)
 
 
+# The first visit of each page (in the first variant where it is): there,
+# its forms are also submitted with htmx absent (check_forms_without_htmx).
+FIRST_VISITS = {(id(page), lang) for page, lang in first_visits(VISITS)}
+
+
 @pytest.mark.parametrize("page_spec, lang, axe", list(with_axe(VISITS)))
 def test_page_with_javascript(kept_page, server, screenshots_dir, page_spec, lang, axe):
     kept = kept_page(js=True, viewport=SMALL_SCREEN)
@@ -78,13 +86,21 @@ def test_page_with_javascript(kept_page, server, screenshots_dir, page_spec, lan
         requests.append(request)
     kept.page.on("request", seen)
     try:
-        check_with_javascript(kept.page, kept.csp, requests, server, screenshots_dir,
-                              page_spec, lang, axe)
+        url = check_with_javascript(kept.page, kept.csp, requests, server, screenshots_dir,
+                                    page_spec, lang, axe)
     finally:
         kept.page.remove_listener("request", seen)
+    if (id(page_spec), lang) in FIRST_VISITS:
+        # The same visitor (its cookies: the steps' state) on a page where
+        # htmx never arrives: the steps are not walked twice.
+        cookies = kept.context.cookies()
+        without = kept_page(js=True, without_htmx=True)
+        without.context.add_cookies(cookies)
+        check_forms_without_htmx(without, server, page_spec, lang, url)
 
 
 def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spec, lang, axe):
+    """The checks with JavaScript; the URL of the page."""
     url = page_spec.reach(BrowserVisitor(page.context, server), lang)
 
     response = page.goto(url)
@@ -113,6 +129,7 @@ def check_with_javascript(page, csp, requests, server, screenshots_dir, page_spe
         assert accessibility_violations(page) == []
     if screenshots_dir:
         save_screenshots(page, screenshots_dir / lang, page_spec.endpoint)
+    return url
 
 
 def save_screenshots(page, directory, name):
@@ -179,22 +196,15 @@ def submit_each_form(page, server, page_spec, lang, url):
         yield index, method, answer
 
 
-def once_per_page(visits):
-    return [pytest.param(page, lang, id=f"{page.endpoint}-{lang}")
-            for page, lang in first_visits(visits)]
-
-
-@pytest.mark.parametrize("page_spec, lang", once_per_page(VISITS))
-def test_page_forms_without_htmx(kept_page, server, page_spec, lang):
+def check_forms_without_htmx(kept, server, page_spec, lang, url):
     """JavaScript on, but htmx never arrives (a browser too old for it skips
     the module; here the request for it fails): every form still posts the
     plain way, and a valid one is answered by 303 and a whole page, an
     invalid one by its page with the errors. No script error on the way.
-    Once per page: the forms are the same in every variant (the crawl
+    Once per page, after its first visit with JavaScript (whose cookies
+    `kept` has): the forms are the same in every variant (the crawl
     without JavaScript submits them once per market)."""
-    kept = kept_page(js=True, without_htmx=True)
     page = kept.page
-    url = page_spec.reach(BrowserVisitor(page.context, server), lang)
     html = page.context.request.get(url, max_redirects=0).text()
     if "<form" not in re.search(r"<main\b.*?</main>", html, re.S).group(0):
         return      # nothing to submit (the visit with JavaScript ran its scripts)
