@@ -49,6 +49,7 @@ EMPTIED = dict(email="", title="", first_name="", last_name="", password_hash=""
                street="", postal_code="", city="", region="", failed_logins=0, locked_at=None,
                activated_at=None, last_login_at=None)
 
+
 def close_account(customer):
     """Close `customer`'s online account (see the module's docstring). The
     confirmation mail is queued in the same transaction, to the address the
