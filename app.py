@@ -91,8 +91,9 @@ DEFAULTS = dict(
     # (count, seconds); above this many rows (messages, attachments,
     # payments, security events) the file is built by the outbox worker and
     # its link emailed, working once for DATA_EXPORT_LINK_HOURS. Building
-    # took 0.06 s at 1,000 rows, 0.6 s at 5,000 and 2.1 s at 20,000 here:
-    # past 5,000 a request would hold a web worker for a second or more.
+    # took 0.07 s at 1,100 rows, 0.18 s at 5,600 and 0.9 to 1.1 s at 22,000
+    # here on a quiet machine (bench/data_export.py), up to 0.6 s at 5,000
+    # on a busy one: past 5,000 a request holds a web worker too long.
     DATA_EXPORTS_PER_CUSTOMER=(3, 86400),
     DATA_EXPORT_QUEUE_ABOVE=5000,
     DATA_EXPORT_LINK_HOURS=48,
