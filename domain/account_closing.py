@@ -24,8 +24,8 @@ The address is free at once: registering with it again makes a new
 customer, who sees nothing of the old account.
 """
 import logging
-import os
 from datetime import timedelta
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
@@ -127,10 +127,7 @@ def purge_closed_accounts(now=None):
             Customer.delete().where(Customer.id == customer_id,
                                     Customer.status == CLOSED).execute()
             for path in files:
-                try:
-                    os.remove(path)
-                except FileNotFoundError:
-                    pass
+                Path(path).unlink(missing_ok=True)
             purged += 1
     if purged:
         log.info("purged %s closed accounts past their retention period", purged)

@@ -33,6 +33,7 @@ import unicodedata
 import zipfile
 from datetime import datetime, timedelta
 from enum import Enum
+from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
@@ -297,10 +298,7 @@ def path_of(row):
 
 
 def _remove(row):
-    try:
-        os.remove(path_of(row))
-    except FileNotFoundError:
-        pass
+    Path(path_of(row)).unlink(missing_ok=True)
 
 
 def build_queued(limit=10):
